@@ -1,0 +1,1 @@
+"""Real lock servers (Redis, ZooKeeper, etcd, PostgreSQL, MariaDB, memcached) run as child processes."""
