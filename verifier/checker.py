@@ -1,0 +1,62 @@
+"""`check(history, model)`: every check that applies to the model, merged into one verdict.
+
+- linearizability (P-compositional WGL) for every model;
+- for lock models (`model.lock` set): overlap of critical sections, and deadlock on
+  exclusive locks; for fenced locks, token monotonicity.
+
+The direct checks are linear-time and certain; the search is exact but exponential in the
+worst case, so under a time limit it may say "unknown" while a direct check still proves a
+violation. Operations the model cannot interpret are rejected up front with their line.
+"""
+
+from __future__ import annotations
+
+import time
+
+from taala.checks import deadlock, fencing, overlap
+from taala.history import History, HistoryError
+from taala.linearizability import check as check_linearizability
+from taala.model import Model
+from taala.result import CheckResult
+
+DIRECT_CHECKS = ("overlap", "fencing", "deadlock")
+
+
+def validate(history: History, model: Model) -> None:
+    for op in history.operations():
+        problem = model.check_op(op)
+        if problem:
+            raise HistoryError(problem, source=history.source, line=op.invoke.line)
+
+
+def check(
+    history: History,
+    model: Model,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    linearizability: bool = True,
+) -> CheckResult:
+    """Judge `history` against `model`. `linearizability=False` runs only the direct checks."""
+    started = time.monotonic()
+    ops = history.operations()
+    validate(history, model)
+    checks = {}
+    if linearizability:
+        checks["linearizability"] = check_linearizability(ops, model, time_limit=time_limit, workers=workers)
+    lock = model.lock
+    if lock is not None:
+        checks["overlap"] = overlap.check(ops, lock)
+        if lock.fenced:
+            checks["fencing"] = fencing.check(ops, lock)
+        if deadlock.applies(lock) and len({op.key for op in ops}) > 1:
+            checks["deadlock"] = deadlock.check(ops, lock)
+    return CheckResult(
+        model=repr(model),
+        ops=len(ops),
+        partitions=len({op.key for op in ops}),
+        elapsed_s=time.monotonic() - started,
+        checks=checks,
+        source=history.source,
+        nemesis_events=sum(1 for e in history.events if e.is_nemesis),
+    )

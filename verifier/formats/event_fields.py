@@ -1,0 +1,98 @@
+"""Turn one decoded op map (from any format) into an `Event`, validating as we go.
+
+All three readers decode a line into a plain dict with string keys and Python values; this
+module is the single place that knows what a valid event looks like, so every format
+rejects the same mistakes with the same words.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+from taala.history import NEMESIS, TYPES, Event, HistoryError
+
+
+class IndependentTuple:
+    """A Jepsen `independent` [key value] pair (EDN tag `#jepsen.independent.Tuple`)."""
+
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: Any, value: Any):
+        self.key, self.value = key, value
+
+
+def freeze(value: Any) -> Any:
+    """Lists become tuples so values can live in (hashed) model states; dict keys stay."""
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, dict):
+        return {k: freeze(v) for k, v in value.items()}
+    return value
+
+
+def _hashable(value: Any, what: str, source: str | None, line: int | None) -> Hashable:
+    value = freeze(value)
+    try:
+        hash(value)
+    except TypeError:
+        raise HistoryError(f"{what} must be a number, string or list, got {value!r}", source=source, line=line)
+    return value
+
+
+def make_event(
+    fields: dict[str, Any],
+    position: int,
+    *,
+    line: int | None,
+    source: str | None,
+    independent: bool = False,
+) -> Event:
+    """Build an Event from decoded fields; raise HistoryError naming the line on any problem."""
+    if not isinstance(fields, dict):
+        raise HistoryError(f"expected an op map, got {type(fields).__name__}", source=source, line=line)
+    etype = fields.get("type")
+    if etype not in TYPES:
+        raise HistoryError(f"`type` must be one of {', '.join(TYPES)}; got {etype!r}", source=source, line=line)
+    if "process" not in fields:
+        raise HistoryError("op has no `process`", source=source, line=line)
+    process = _hashable(fields["process"], "`process`", source, line)
+    if isinstance(process, bool) or not isinstance(process, int | str):
+        raise HistoryError(f"`process` must be an integer or a string, got {process!r}", source=source, line=line)
+    f = fields.get("f")
+    if not isinstance(f, str) or not f:
+        if process == NEMESIS and f is None:
+            f = "nemesis"
+        else:
+            raise HistoryError(f"`f` must be a non-empty string, got {f!r}", source=source, line=line)
+    index = fields.get("index", position)
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise HistoryError(f"`index` must be an integer, got {index!r}", source=source, line=line)
+    time = fields.get("time")
+    if time is not None and (isinstance(time, bool) or not isinstance(time, int | float)):
+        raise HistoryError(f"`time` must be a number of nanoseconds, got {time!r}", source=source, line=line)
+    value = fields.get("value")
+    key = fields.get("key")
+    if isinstance(value, IndependentTuple):
+        key, value = value.key, value.value
+    elif independent and process != NEMESIS:
+        value = freeze(value)
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise HistoryError(
+                f"--independent expects every value to be a [key value] pair, got {value!r}",
+                source=source,
+                line=line,
+            )
+        key, value = value
+    if key is not None:
+        key = _hashable(key, "`key`", source, line)
+    return Event(
+        index=index,
+        type=etype,
+        process=process,
+        f=f,
+        value=freeze(value),
+        time=None if time is None else int(time),
+        key=key,
+        error=freeze(fields.get("error")),
+        line=line,
+    )

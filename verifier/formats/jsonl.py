@@ -1,0 +1,52 @@
+"""taala's own history format: JSON Lines, one event object per line.
+
+Append-only and streamable (the runner writes it as the test runs), greppable, `jq`-able.
+Fields are Jepsen's op-map keys without the colons: `index`, `type`, `process`, `f`,
+`value`, `time` (ns, monotonic), and optional `key` and `error`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+
+import orjson
+
+from taala.formats.event_fields import make_event
+from taala.history import Event, History, HistoryError
+
+
+def parse(text: str, *, source: str | None = None, independent: bool = False) -> list[Event]:
+    events: list[Event] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            fields = orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
+            raise HistoryError(f"not valid JSON ({e.args[0].split(':')[0]})", source=source, line=lineno) from None
+        events.append(make_event(fields, len(events), line=lineno, source=source, independent=independent))
+    return events
+
+
+def to_json_bytes(obj: object) -> bytes:
+    """orjson with the odd values EDN histories carry (sets, decimals, non-string map keys)."""
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS, default=_fallback)
+
+
+def _fallback(obj: object) -> object:
+    if isinstance(obj, set | frozenset):
+        return sorted(obj, key=repr)
+    if isinstance(obj, Decimal):
+        return float(obj)
+    return str(obj)
+
+
+def dumps(events: Iterable[Event]) -> str:
+    return "".join(to_json_bytes(e.to_dict()).decode() + "\n" for e in events)
+
+
+def write(history: History | Iterable[Event], path: str | Path) -> None:
+    events = history.events if isinstance(history, History) else history
+    Path(path).write_text(dumps(events))

@@ -1,0 +1,149 @@
+"""The Wing–Gong linearizability search with Lowe's memoization (WGL), for one partition.
+
+The history is a doubly-linked list of call and return entries in real-time order. The
+search repeatedly takes the first entry: a *call* may be linearized now if the model
+accepts it (then the op's call and return are lifted out of the list); a *return* of an op
+not yet linearized means the current path is dead, so we backtrack. A configuration is the
+set of linearized ops plus the model state; Lowe's insight is that a configuration reached
+twice has the same future, so each one is explored once (the `seen` cache).
+
+Indeterminate ops (`info`, or no completion) have no return entry: nothing forces them to
+be linearized, so the search may pick them at any point after their call or leave them
+out entirely. The search succeeds when every `ok` op is linearized.
+
+This is the hot loop of taala: it uses flat lists for the linked list and plain ints as
+bitsets, and avoids attribute lookups inside the loop. Clearing the `seen` cache when it
+grows past `cache_limit` keeps memory bounded and is always sound (the cache only prunes).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from taala.history import OK, Operation
+from taala.model import INCONSISTENT, Model
+
+LINEARIZABLE, ILLEGAL, UNKNOWN = "linearizable", "illegal", "unknown"
+DEFAULT_CACHE_LIMIT = 2_000_000
+_CLOCK_EVERY = 1024  # loop iterations between deadline checks
+
+
+@dataclass
+class SearchResult:
+    verdict: str  # LINEARIZABLE, ILLEGAL or UNKNOWN
+    steps: int = 0  # model steps taken
+    linearization: list[tuple[Operation, Any]] | None = None  # (op, state after) when linearizable
+    longest: list[list[tuple[Operation, Any]]] = field(default_factory=list)  # when illegal and verbose
+
+
+def search(
+    ops: Sequence[Operation],
+    model: Model,
+    *,
+    deadline: float | None = None,
+    verbose: bool = False,
+    cache_limit: int = DEFAULT_CACHE_LIMIT,
+) -> SearchResult:
+    """Decide whether `ops` (one partition, `fail` ops already removed) is linearizable.
+
+    `deadline` is a `time.monotonic()` value; past it the verdict is UNKNOWN, never a guess.
+    With `verbose`, an ILLEGAL result carries up to three longest partial linearizations.
+    """
+    n = len(ops)
+    # Entries: call of op i is encoded i, return of op i is n + i. Sort by history position.
+    order = [(op.call, i) for i, op in enumerate(ops)]
+    order += [(op.ret, n + i) for i, op in enumerate(ops) if op.status == OK]
+    order.sort()
+    m = len(order)
+    entry = [0] * (m + 1)  # node -> encoded entry; node 0 is the list head
+    node_of_ret = [0] * n  # op -> node of its return (0: none, the op is optional)
+    for node, (_, code) in enumerate(order, start=1):
+        entry[node] = code
+        if code >= n:
+            node_of_ret[code - n] = node
+    nxt = list(range(1, m + 2))
+    nxt[m] = -1
+    prv = list(range(-1, m))
+    is_required = [op.status == OK for op in ops]
+
+    step = model.step
+    state = model.init()
+    linearized = 0
+    remaining = sum(is_required)
+    stack: list[tuple[int, Any]] = []  # (node of linearized call, state before it)
+    seen: set = set()
+    steps = 0
+    longest: list[list[tuple[Operation, Any]]] = []
+    best = -1
+
+    node = nxt[0]
+    while remaining:
+        code = entry[node]
+        if code < n:  # a call: try to linearize it here
+            steps += 1
+            if deadline is not None and steps % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
+                return SearchResult(UNKNOWN, steps)
+            new_state = step(state, ops[code])
+            if new_state is not INCONSISTENT:
+                new_linearized = linearized | (1 << code)
+                config = (new_linearized, new_state)
+                if config not in seen:
+                    if len(seen) >= cache_limit:
+                        seen.clear()
+                    seen.add(config)
+                    stack.append((node, state))
+                    state, linearized = new_state, new_linearized
+                    if is_required[code]:
+                        remaining -= 1
+                    # lift the call and its return out of the list
+                    p, q = prv[node], nxt[node]
+                    nxt[p] = q
+                    if q != -1:
+                        prv[q] = p
+                    r = node_of_ret[code]
+                    if r:
+                        p, q = prv[r], nxt[r]
+                        nxt[p] = q
+                        if q != -1:
+                            prv[q] = p
+                    node = nxt[0]
+                    continue
+            node = nxt[node]
+        else:  # the return of an op we never linearized: this path is dead
+            if verbose and len(stack) >= best:
+                if len(stack) > best:
+                    best, longest = len(stack), []
+                if len(longest) < 3:
+                    longest.append(_path(stack, ops, entry, state))
+            if not stack:
+                return SearchResult(ILLEGAL, steps, longest=longest)
+            node, state = stack.pop()
+            code = entry[node]
+            linearized ^= 1 << code
+            if is_required[code]:
+                remaining += 1
+            # unlift: reinsert the return, then the call (dancing links)
+            r = node_of_ret[code]
+            if r:
+                p, q = prv[r], nxt[r]
+                nxt[p] = r
+                if q != -1:
+                    prv[q] = r
+            p, q = prv[node], nxt[node]
+            nxt[p] = node
+            if q != -1:
+                prv[q] = node
+            node = nxt[node]
+    return SearchResult(LINEARIZABLE, steps, linearization=_path(stack, ops, entry, state))
+
+
+def _path(stack, ops, entry, final_state) -> list[tuple[Operation, Any]]:
+    """The linearized ops on the stack, each with the model state right after it."""
+    path = []
+    for i, (node, before) in enumerate(stack):
+        op = ops[entry[node]]
+        after = stack[i + 1][1] if i + 1 < len(stack) else final_state
+        path.append((op, after))
+    return path
