@@ -103,6 +103,7 @@ class Server(abc.ABC):
         self._lease: PortLease | None = reserve_ports(len(self.port_names))
         self.ports: dict[str, int] = dict(zip(self.port_names, self._lease.ports))
         self._process: SupervisedProcess | None = None
+        self.remove_on_close: Path | None = None  # a temp workdir made for this server alone
         live_servers.add(self)
 
     # ---- what a backend defines -------------------------------------------------------
@@ -237,6 +238,8 @@ class Server(abc.ABC):
             self._lease.release()
             self._lease = None
         live_servers.discard(self)
+        if self.remove_on_close:
+            shutil.rmtree(self.remove_on_close, ignore_errors=True)
 
     def log_tail(self, lines: int = 40) -> str:
         try:

@@ -35,8 +35,7 @@ class PortLease:
 
     def release(self) -> None:
         for port in self.ports:
-            with contextlib.suppress(FileNotFoundError):
-                (LOCK_DIR / f"{port}.lock").unlink()
+            unlock(str(port))
         self.ports = []
 
     def __repr__(self) -> str:
@@ -51,12 +50,12 @@ def reserve_ports(count: int) -> PortLease:
         if len(held) == count:
             return PortLease(held)
         port = port_for.select_random()
-        if port in held or not _try_lock(port):
+        if port in held or not try_lock(str(port)):
             continue
         if port_for.is_available(port):
             held.append(port)
         else:
-            _unlock(port)
+            unlock(str(port))
     PortLease(held).release()
     raise RuntimeError(f"could not reserve {count} free ports in {_MAX_TRIES} tries")
 
@@ -66,8 +65,10 @@ def _owner_stamp() -> str:
     return f"{me.pid} {me.create_time()}"
 
 
-def _try_lock(port: int) -> bool:
-    path = LOCK_DIR / f"{port}.lock"
+def try_lock(key: str) -> bool:
+    """Take the machine-wide lock `key` for this process (False if a live process holds it)."""
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    path = LOCK_DIR / f"{key}.lock"
     for _ in range(2):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -83,9 +84,9 @@ def _try_lock(port: int) -> bool:
     return False
 
 
-def _unlock(port: int) -> None:
+def unlock(key: str) -> None:
     with contextlib.suppress(FileNotFoundError):
-        (LOCK_DIR / f"{port}.lock").unlink()
+        (LOCK_DIR / f"{key}.lock").unlink()
 
 
 def _is_stale(path: Path) -> bool:

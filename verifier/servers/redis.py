@@ -20,6 +20,7 @@ class RedisServer(Server):
     kind = "redis"
     package = "redis-server"
     start_timeout = 10.0
+    wall_clock_timers = True  # key expiry reads the wall clock: a clock jump expires keys
 
     def __init__(self, name: str, workdir: Path, *, clock: bool = False,
                  persistence: Persistence = "none", host: str = LOOPBACK,

@@ -1,0 +1,55 @@
+"""No server outlives the process that started it, even when that process is SIGKILLed."""
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+import pytest
+
+STARTER = textwrap.dedent("""
+    import sys, threading, time
+    from taala.servers.redis import start_redis
+    pids = []
+    def start():
+        pids.extend(s.pid for s in start_redis(2, clock=True))
+    if sys.argv[1] == "thread":  # parent-death signal not armed: the watchdog alone
+        t = threading.Thread(target=start); t.start(); t.join()
+    else:
+        start()
+    if sys.argv[2] == "postgres":
+        from taala.servers.postgres import start_postgres
+        pg = start_postgres()
+        pids.append(pg.pid)
+    print(" ".join(map(str, pids)), flush=True)
+    time.sleep(120)
+""")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.parametrize("thread, extra", [("main", "-"), ("thread", "-"), ("main", "postgres")])
+def test_sigkilled_starter_leaves_no_server_behind(thread, extra):
+    starter = subprocess.Popen([sys.executable, "-c", STARTER, thread, extra],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        line = starter.stdout.readline()
+        pids = [int(p) for p in line.split()]
+        assert len(pids) >= 2, line
+        group_members = [c.pid for p in pids for c in psutil.Process(p).children(recursive=True)]
+        assert all(_alive(p) for p in pids)
+        starter.send_signal(signal.SIGKILL)
+        starter.wait(5)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in pids + group_members) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [p for p in pids + group_members if _alive(p)]
+    finally:
+        starter.kill()

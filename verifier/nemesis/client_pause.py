@@ -1,0 +1,67 @@
+"""Client pauses: the "GC pause" that makes a lock holder outlive its lease.
+
+A paused client's clock keeps running (it is never faked: libfaketime hangs CPython's
+timed waits, see shared/notes/infra.md), so when it wakes up it sees that real time has
+passed, exactly like a process after a long GC pause or a VM migration.
+
+- A client that is a separate process is suspended with SIGSTOP (psutil) — real, and
+  invisible to the client.
+- A client that is a thread cannot be stopped from outside in CPython; it calls
+  `PauseGate.checkpoint()` at the points where a real process could be descheduled
+  (e.g. between "acquired" and "write to the protected resource"), and blocks there while
+  the gate is closed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import psutil
+
+
+class PauseGate:
+    """A cooperative pause point for thread clients. Open unless paused."""
+
+    def __init__(self, name: str = "client"):
+        self.name = name
+        self._open = threading.Event()
+        self._open.set()
+
+    def pause(self) -> None:
+        self._open.clear()
+
+    def resume(self) -> None:
+        self._open.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._open.is_set()
+
+    def checkpoint(self, timeout: float = 600.0) -> None:
+        """Block while paused (at most `timeout` seconds, so a forgotten pause cannot hang
+        a run forever)."""
+        self._open.wait(timeout)
+
+
+class ProcessClient:
+    """A client running in another process, paused with SIGSTOP/SIGCONT."""
+
+    def __init__(self, pid: int, name: str | None = None):
+        self.process = psutil.Process(pid)
+        self.name = name or f"pid{pid}"
+
+    def pause(self) -> None:
+        self.process.suspend()
+
+    def resume(self) -> None:
+        try:
+            self.process.resume()
+        except psutil.NoSuchProcess:
+            pass
+
+    @property
+    def paused(self) -> bool:
+        try:
+            return self.process.status() == psutil.STATUS_STOPPED
+        except psutil.NoSuchProcess:
+            return False
