@@ -271,12 +271,10 @@ class Cluster(Generic[S]):
     caller-provided directory (e.g. pytest's tmp_path) is kept so the logs can be read.
     """
 
-    def __init__(self, servers: list[S], workdir: Path, *, owns_workdir: bool = False,
-                 network: object | None = None):
+    def __init__(self, servers: list[S], workdir: Path, *, owns_workdir: bool = False):
         self.servers = servers
         self.workdir = Path(workdir)
         self.owns_workdir = owns_workdir
-        self.network = network  # a PrivateNetwork the cluster runs in, closed with it
 
     def start(self, timeout: float | None = None) -> Self:
         """Spawn every node first, then wait for all of them: startup cost is the slowest node."""
@@ -311,8 +309,6 @@ class Cluster(Generic[S]):
                 server.close()
             except Exception as error:  # close the others anyway
                 errors.append(error)
-        if self.network is not None:
-            self.network.close()  # type: ignore[attr-defined]
         if self.owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
         if errors:
