@@ -20,7 +20,7 @@ import subprocess
 from dataclasses import dataclass
 
 from taala.servers import watchdog
-from taala.servers.base import ServerError
+from taala.servers.base import ServerError, live_servers
 from taala.servers.ports import try_lock, unlock
 
 _PREFIX = "10.213"
@@ -69,10 +69,11 @@ class PrivateNetwork:
 
     @staticmethod
     def _claim_slot() -> int:
-        in_use = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True,
+        in_use = subprocess.run(["ip", "-o", "addr"], capture_output=True, text=True,
                                 timeout=10).stdout
         for slot in range(1, 250):
-            if f" {_PREFIX}.{slot}." in in_use or not try_lock(f"net-{slot}"):
+            taken = f" {_PREFIX}.{slot}." in in_use or f" tbr{slot} " in in_use
+            if taken or not try_lock(f"net-{slot}"):
                 continue
             return slot
         raise ServerError("no free 10.213.x.0/24 slot for a private network")
@@ -89,6 +90,8 @@ class PrivateNetwork:
         run("ip", "netns", "add", netns)
         self._on_close(["ip", "netns", "del", netns])
         run("ip", "link", "add", outside, "type", "veth", "peer", "name", inside)
+        # deleted explicitly: a dead namespace releases its veth only later, asynchronously
+        self._on_close(["ip", "link", "del", outside])
         run("ip", "link", "set", inside, "netns", netns)
         run("ip", "link", "set", outside, "master", self.bridge)
         run("ip", "link", "set", outside, "up")
@@ -101,7 +104,11 @@ class PrivateNetwork:
 
     def close(self) -> None:
         """Delete namespaces and bridge (kill the servers inside first: a namespace lives on
-        while a process is in it)."""
+        while a process is in it, keeping its host-side veth name taken)."""
+        ours = {h.netns for h in self.hosts}
+        for server in list(live_servers):
+            if server.netns in ours:
+                server.kill()
         for argv in reversed(self._cleanup):
             subprocess.run(argv, capture_output=True, timeout=20)
             watchdog.release_command(argv)
