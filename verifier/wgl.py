@@ -80,6 +80,8 @@ def search(
 
     node = nxt[0]
     while remaining:
+        if node < 0:  # cannot happen: an unlinearized ok op's return is always still listed
+            raise AssertionError("WGL walked off the end of the history")
         code = entry[node]
         if code < n:  # a call: try to linearize it here
             steps += 1

@@ -1,0 +1,65 @@
+"""Human-readable rendering of check results for the terminal (rich).
+
+Kept apart from the commands so `check`, `show` and later `vet` print verdicts the same way.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from taala.result import UNKNOWN, CheckResult, Counterexample
+
+VERDICT_STYLE = {True: ("valid", "bold green"), False: ("INVALID", "bold red"), UNKNOWN: ("unknown", "bold yellow")}
+
+
+def verdict_text(valid) -> Text:
+    word, style = VERDICT_STYLE[valid]
+    return Text(word, style=style)
+
+
+def render_result(console: Console, result: CheckResult, *, details: bool = True) -> None:
+    line = Text.assemble(
+        (f"{result.source}: ", "bold"),
+        verdict_text(result.valid),
+        f"  model {result.model}, {result.ops} ops, {result.partitions} partition(s), "
+        f"{result.nemesis_events} nemesis event(s), {result.elapsed_s:.3f} s",
+    )
+    console.print(line)
+    checks = ", ".join(f"{name} {VERDICT_STYLE[c.valid][0]}" for name, c in result.checks.items())
+    console.print(f"  checks: {checks}", highlight=False)
+    lin = result.checks.get("linearizability")
+    if lin is not None and lin.valid == UNKNOWN:
+        console.print(f"  linearizability undecided in {lin.details.get('unknown_partitions')} partition(s): "
+                      "raise --time-limit to search longer", highlight=False)
+    ce = result.counterexample
+    if ce is not None and details:
+        render_counterexample(console, ce)
+        others = [c.counterexample for c in result.checks.values() if c.counterexample not in (None, ce)]
+        for other in others:
+            console.print(Text(f"  also ({other.check}): ", style="bold") + Text(other.explanation))
+
+
+def render_counterexample(console: Console, ce: Counterexample) -> None:
+    console.print(Text(f"  why ({ce.check}): ", style="bold") + Text(ce.explanation))
+    if ce.prefix_end is not None:
+        console.print(f"  shortest invalid prefix ends at event index {ce.prefix_end}", highlight=False)
+    table = Table(title="operations involved", title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("index", "process", "f", "key", "value", "status", "completed at"):
+        table.add_column(col)
+    for op in ce.ops[:20]:
+        done = "-" if op.completion is None else str(op.completion.index)
+        table.add_row(str(op.index), str(op.process), op.f, _short(op.key), _short(op.value), op.status, done)
+    console.print(table)
+    if len(ce.ops) > 20:
+        console.print(f"  ... and {len(ce.ops) - 20} more", highlight=False)
+    for n, path in enumerate(ce.partial_linearizations[:1], start=1):
+        steps = " -> ".join(f"p{op.process} {op.f}{'' if op.value is None else ' ' + _short(op.value)} [{state}]" for op, state in path[-8:])
+        prefix = "... -> " if len(path) > 8 else ""
+        console.print(Text("  longest partial linearization: ", style="bold") + Text(prefix + (steps or "(empty)")))
+
+
+def _short(value, limit: int = 40) -> str:
+    text = "" if value is None else repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 1] + "…"
