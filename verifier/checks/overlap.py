@@ -5,6 +5,11 @@ other ends (release invoked) in history order; as both acquires took effect befo
 releases, no linearization can separate them, so an overlap is a certain violation. A
 semaphore allows `capacity` exclusive holds at once; readers conflict only with writers.
 One sweep over holds sorted by start: O(n log n), fine for millions of ops.
+
+Holds are owner-aware: only the holder's own release ends its hold. So an overlap implies
+an `owner-mutex` violation, but Knossos's ownerless `mutex` may accept the same history
+(someone else's release could have freed the lock). That is deliberate: a release without
+an ownership check is one of the bugs we hunt, and its damage is two clients at once.
 """
 
 from __future__ import annotations
