@@ -1,5 +1,7 @@
 """Helpers for tests against real servers."""
 
+from pathlib import Path
+
 import pytest
 import redis
 from redis.backoff import NoBackoff
@@ -23,3 +25,11 @@ def client_for():
     yield make
     for c in clients:
         c.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Real servers must never hang a run: every test here gets a hard time limit."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(90))

@@ -90,6 +90,7 @@ class Server(abc.ABC):
     port_names: ClassVar[tuple[str, ...]] = ("client",)
     start_timeout: ClassVar[float] = 20.0
     stop_signal: ClassVar[int] = 15  # SIGTERM
+    stop_grace: ClassVar[float] = 5.0  # seconds between stop_signal and SIGKILL
 
     def __init__(self, name: str, workdir: Path, *, host: str = LOOPBACK,
                  netns: str | None = None):
@@ -199,8 +200,12 @@ class Server(abc.ABC):
         """Graceful stop (bounded; falls back to SIGKILL). Data stays for a restart."""
         pid = self.pid
         if self._process:
-            self._process.stop()
+            self._process.stop(self.stop_grace)
         self._after_exit(pid)
+
+    def request_stop(self) -> None:
+        if self._process:
+            self._process.request_stop()
 
     def kill(self) -> None:
         """SIGKILL, as a crash: no shutdown work, whatever was not persisted is lost."""
@@ -300,10 +305,14 @@ class Cluster(Generic[S]):
 
     def stop(self) -> None:
         for server in self.servers:
+            server.request_stop()  # all at once: a lone survivor may wait for its lost peers
+        for server in self.servers:
             server.stop()
 
     def close(self) -> None:
         errors = []
+        for server in self.servers:
+            server.request_stop()
         for server in self.servers:
             try:
                 server.close()

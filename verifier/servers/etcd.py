@@ -22,6 +22,9 @@ class EtcdServer(Server):
     port_names = ("client", "peer")
     start_timeout = 30.0
     wall_clock_timers = False
+    # A stopping leader first tries to hand leadership to peers that are stopping too; a
+    # test cluster's data is thrown away anyway, so do not wait out that transfer.
+    stop_grace = 1.0
 
     def __init__(self, name: str, workdir: Path, *, host: str = LOOPBACK,
                  netns: str | None = None):

@@ -97,6 +97,12 @@ class SupervisedProcess:
         self.signal_group(signal.SIGCONT)
         self.paused = False
 
+    def request_stop(self) -> None:
+        """Ask the server to stop without waiting (a cluster asks all nodes at once)."""
+        if self.running():
+            self.signal_group(signal.SIGCONT)
+            self.signal_group(self.stop_signal)
+
     def stop(self, timeout: float = 5.0) -> None:
         """`stop_signal` (after SIGCONT, or a paused server would never see it), then SIGKILL."""
         if self._popen is None:
