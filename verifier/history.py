@@ -26,6 +26,11 @@ NEMESIS = "nemesis"
 PENDING = "pending"  # status of an operation whose completion never arrived
 
 
+def key_name(key: Hashable) -> str:
+    """How a lock/register key reads in a sentence ("the lock" when histories have none)."""
+    return "the lock" if key is None else repr(key)
+
+
 class HistoryError(ValueError):
     """A history that cannot be understood. Carries where, so the user can fix the file."""
 

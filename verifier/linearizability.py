@@ -91,7 +91,8 @@ def check(
     """Check every per-key part; explain the first illegal one."""
     deadline = None if time_limit is None else time.monotonic() + time_limit
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    parts = [(k, searchable(p, model)) for k, p in partition(ops).items()]
+    raw = partition(ops)
+    parts = [(k, searchable(p, model)) for k, p in raw.items()]
     verdicts = _search_all(parts, model, deadline, workers)
     illegal = [v.key for v in verdicts if v.verdict == ILLEGAL]
     unknown = [v.key for v in verdicts if v.verdict not in (ILLEGAL, LINEARIZABLE)]
@@ -104,7 +105,7 @@ def check(
     if illegal:
         key = illegal[0]
         part = next(p for k, p in parts if k == key)
-        return CheckOutcome("linearizability", False, explain(part, model, key, deadline), details)
+        return CheckOutcome("linearizability", False, explain(part, model, key, deadline, context=raw[key]), details)
     if unknown:
         details["cause"] = "time limit reached before every partition was decided"
         return CheckOutcome("linearizability", UNKNOWN, None, details)
@@ -124,8 +125,13 @@ def _prefix(ops: Sequence[Operation], cut: int) -> list[Operation]:
     return out
 
 
-def explain(ops: list[Operation], model: Model, key: Hashable, deadline: float | None) -> Counterexample:
-    """Shrink an illegal part to its shortest invalid prefix and describe it."""
+def explain(
+    ops: list[Operation], model: Model, key: Hashable, deadline: float | None, context: Sequence[Operation] = ()
+) -> Counterexample:
+    """Shrink an illegal part to its shortest invalid prefix and describe it.
+
+    `context` is the part before `fail` ops were dropped: they cannot be linearized, but a
+    failed release next to the culprit is often the most telling line of the story."""
     cuts = sorted({op.call for op in ops} | {op.ret for op in ops if op.status == OK})
     lo, hi = 0, len(cuts) - 1  # cuts[hi] is known illegal (the whole part)
     while lo < hi:
@@ -142,7 +148,7 @@ def explain(ops: list[Operation], model: Model, key: Hashable, deadline: float |
     culprit = next((op for op in prefix if op.ret == cut), None)
     r = search(prefix, model, verbose=True)
     paths = [[(op, model.describe_state(state)) for op, state in path] for path in r.longest]
-    involved = _concurrent_with(culprit, prefix) if culprit else prefix
+    involved = _involved(culprit, context or ops, cut, r.longest) if culprit else prefix
     if culprit is None:
         text = "no linearization exists (the search was cut short by the time limit)"
     else:
@@ -165,10 +171,15 @@ def explain(ops: list[Operation], model: Model, key: Hashable, deadline: float |
     )
 
 
-def _concurrent_with(culprit: Operation, ops: Sequence[Operation]) -> list[Operation]:
-    """The culprit and every op whose interval overlaps it: the ones a reader must look at."""
-    out = []
-    for op in ops:
-        if op is culprit or (op.call < culprit.ret and (op.ret is None or op.ret > culprit.call)):
-            out.append(op)
-    return out
+def _involved(culprit: Operation, ops: Sequence[Operation], cut: int, longest) -> list[Operation]:
+    """What a reader must look at: ops overlapping the culprit in time (failed ones too, such
+    as a release that came back "lease not found"), and the last steps of the longest
+    partial linearization, which put the model in the state that refused the culprit."""
+    picked = {id(op): op for op in ops if op.call <= cut and _overlaps(op, culprit)}
+    for op, _ in (longest[0][-3:] if longest else []):
+        picked.setdefault(id(op), op)
+    return sorted(picked.values(), key=lambda op: op.call)
+
+
+def _overlaps(op: Operation, culprit: Operation) -> bool:
+    return op is culprit or (op.call < culprit.ret and (op.ret is None or op.ret > culprit.call))

@@ -85,7 +85,7 @@ def test_fencing_token_going_backwards_and_duplicates():
         p1 invoke acquire
         p1 ok acquire 3""")
     out = fencing.check(backwards.operations(), lock)
-    assert out.valid is False and "token 3 is not greater than 7" in out.counterexample.explanation
+    assert out.valid is False and "token 3, not greater than token 7" in out.counterexample.explanation
     concurrent_dup = history("""
         p0 invoke acquire
         p1 invoke acquire

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Sequence
 
-from taala.history import OK, Operation
+from taala.history import OK, Operation, key_name
 from taala.model import LockSemantics
 from taala.result import CheckOutcome, Counterexample
 
@@ -30,9 +30,9 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
         seen = floor.pop(op.id)
         token = op.value
         if seen is not None and token <= seen[0]:
-            violations.append((seen[1], op, f"token {token} is not greater than {seen[0]}, returned earlier"))
+            violations.append((seen[1], op, f"token {token}, not greater than token {seen[0]} returned earlier"))
         elif (op.key, token) in owner and owner[(op.key, token)].process != op.process:
-            violations.append((owner[(op.key, token)], op, f"token {token} was handed out twice"))
+            violations.append((owner[(op.key, token)], op, f"token {token}, already handed out"))
         owner.setdefault((op.key, token), op)
         if top[op.key] is None or token > top[op.key][0]:
             top[op.key] = (token, op)
@@ -41,7 +41,7 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
         return CheckOutcome("fencing", True, None, details)
     earlier, later, why = violations[0]
     text = (
-        f"fencing tokens went wrong on {later.key!r}: {later.describe()} got {why} "
+        f"fencing tokens went wrong on {key_name(later.key)}: {later.describe()} got {why} "
         f"(by {earlier.describe()})"
     )
     ce = Counterexample("fencing", text, [earlier, later], key=later.key, prefix_end=later.completion.index)

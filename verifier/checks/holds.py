@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Hashable, Sequence
 
-from taala.history import OK, Operation
+from taala.history import OK, Operation, key_name
 from taala.model import LockSemantics
 
 OPEN = float("inf")
@@ -40,8 +40,7 @@ class Hold:
         until = "never released" if self.release is None else f"release invoked at index {self.release.index}"
         kind = "read-held" if self.shared else "held"
         acq = self.acquire.completion.index if self.acquire.completion else self.acquire.index
-        lock = "the lock" if self.key is None else repr(self.key)
-        return f"p{self.process} {kind} {lock} from index {acq} (acquire ok) until {until}"
+        return f"p{self.process} {kind} {key_name(self.key)} from index {acq} (acquire ok) until {until}"
 
 
 def holds(ops: Sequence[Operation], lock: LockSemantics) -> tuple[list[Hold], int]:

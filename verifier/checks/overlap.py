@@ -19,7 +19,7 @@ from collections import defaultdict
 from typing import Sequence
 
 from taala.checks.holds import Hold, holds
-from taala.history import Operation
+from taala.history import Operation, key_name
 from taala.model import LockSemantics
 from taala.result import CheckOutcome, Counterexample
 
@@ -43,7 +43,7 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
     details["examples"] = [[a.describe(), b.describe()] for a, b in conflicts]
     first, second = conflicts[0]
     text = (
-        f"two clients held {'the lock' if first.key is None else repr(first.key)} at once: {first.describe()}; "
+        f"two clients held {key_name(first.key)} at once: {first.describe()}; "
         f"{second.describe()}"
     )
     ops_involved = [op for h in (first, second) for op in (h.acquire, h.release) if op is not None]

@@ -55,6 +55,7 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
     i, n, line = 0, len(text), 1
     depth, start, start_line = 0, -1, 0
     unwrapped = False
+    seen_form = False
     while i < n:
         c = text[i]
         if c == "\n":
@@ -77,12 +78,13 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
             i += 2
             continue
         elif c in _OPEN:
-            if depth == 0 and c == "[" and not unwrapped and start < 0 and not text[:i].strip():
+            if depth == 0 and c == "[" and not unwrapped and not seen_form:
                 unwrapped = True  # history is one big vector: its elements are the forms
                 i += 1
                 continue
             if depth == 0:
                 start, start_line = i, line
+                seen_form = True
             depth += 1
         elif c in _CLOSE:
             if depth == 0:
