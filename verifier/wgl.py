@@ -50,6 +50,11 @@ def search(
 
     `deadline` is a `time.monotonic()` value; past it the verdict is UNKNOWN, never a guess.
     With `verbose`, an ILLEGAL result carries up to three longest partial linearizations.
+
+    Candidates at each configuration are the calls listed before the first return. Required
+    (`ok`) calls are tried first, optional (indeterminate) calls only once those are
+    exhausted: the same successors as plain WGL, in an order that leaves the usual
+    "it never took effect" reading of a timed-out op for last instead of first.
     """
     n = len(ops)
     # Entries: call of op i is encoded i, return of op i is n + i. Sort by history position.
@@ -57,86 +62,107 @@ def search(
     order += [(op.ret, n + i) for i, op in enumerate(ops) if op.status == OK]
     order.sort()
     m = len(order)
-    entry = [0] * (m + 1)  # node -> encoded entry; node 0 is the list head
-    node_of_ret = [0] * n  # op -> node of its return (0: none, the op is optional)
-    for node, (_, code) in enumerate(order, start=1):
-        entry[node] = code
+    is_required = [op.status == OK for op in ops]
+    # Two linked lists threaded through nodes 1..m: the required list (head 0) holds the
+    # calls and returns of ok ops; the optional list (head m + 1) the calls of the others.
+    entry = [0] * (m + 2)
+    pos = [0] * (m + 2)
+    node_of_ret = [0] * n
+    nxt = [-1] * (m + 2)
+    prv = [-1] * (m + 2)
+    ohead = m + 1
+    last_req, last_opt = 0, ohead
+    for node, (position, code) in enumerate(order, start=1):
+        entry[node], pos[node] = code, position
         if code >= n:
             node_of_ret[code - n] = node
-    nxt = list(range(1, m + 2))
-    nxt[m] = -1
-    prv = list(range(-1, m))
-    is_required = [op.status == OK for op in ops]
+        if code >= n or is_required[code]:
+            nxt[last_req], prv[node], last_req = node, last_req, node
+        else:
+            nxt[last_opt], prv[node], last_opt = node, last_opt, node
 
     step = model.step
     state = model.init()
     linearized = 0
     remaining = sum(is_required)
-    stack: list[tuple[int, Any]] = []  # (node of linearized call, state before it)
+    stack: list[tuple[int, Any, int]] = []  # (node linearized, state before it, its phase-2 limit)
     seen: set = set()
     steps = 0
     longest: list[list[tuple[Operation, Any]]] = []
     best = -1
 
-    node = nxt[0]
+    node = nxt[0]  # cursor in the required list (phase 1)
+    onode = -1  # cursor in the optional list (phase 2)
+    limit = -1  # phase 2 considers optional calls placed before this position
+    phase2 = False
     while remaining:
-        if node < 0:  # cannot happen: an unlinearized ok op's return is always still listed
-            raise AssertionError("WGL walked off the end of the history")
-        code = entry[node]
-        if code < n:  # a call: try to linearize it here
-            steps += 1
-            if deadline is not None and steps % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
-                return SearchResult(UNKNOWN, steps)
-            new_state = step(state, ops[code])
-            if new_state is not INCONSISTENT:
-                new_linearized = linearized | (1 << code)
-                config = (new_linearized, new_state)
-                if config not in seen:
-                    if len(seen) >= cache_limit:
-                        seen.clear()
-                    seen.add(config)
-                    stack.append((node, state))
-                    state, linearized = new_state, new_linearized
-                    if is_required[code]:
-                        remaining -= 1
-                    # lift the call and its return out of the list
-                    p, q = prv[node], nxt[node]
+        if not phase2:
+            if node < 0:  # cannot happen: an unlinearized ok op's return is always listed
+                raise AssertionError("WGL walked off the end of the history")
+            code = entry[node]
+            if code >= n:  # the first return: required candidates exhausted
+                phase2, limit, onode = True, pos[node], nxt[ohead]
+                continue
+            candidate = node
+        else:
+            if onode < 0 or pos[onode] > limit:
+                # Dead end: every candidate failed. Backtrack.
+                if verbose and len(stack) >= best:
+                    if len(stack) > best:
+                        best, longest = len(stack), []
+                    if len(longest) < 3:
+                        longest.append(_path(stack, ops, entry, state))
+                if not stack:
+                    return SearchResult(ILLEGAL, steps, longest=longest)
+                back, state, limit = stack.pop()
+                code = entry[back]
+                linearized ^= 1 << code
+                p, q = prv[back], nxt[back]  # unlift the call (dancing links)
+                nxt[p] = back
+                if q != -1:
+                    prv[q] = back
+                if is_required[code]:
+                    remaining += 1
+                    r = node_of_ret[code]
+                    p, q = prv[r], nxt[r]
+                    nxt[p] = r
+                    if q != -1:
+                        prv[q] = r
+                    phase2, node = False, nxt[back]
+                else:
+                    onode = nxt[back]
+                continue
+            candidate = onode
+            code = entry[onode]
+        steps += 1
+        if deadline is not None and steps % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
+            return SearchResult(UNKNOWN, steps)
+        new_state = step(state, ops[code])
+        if new_state is not INCONSISTENT:
+            new_linearized = linearized | (1 << code)
+            config = (new_linearized, new_state)
+            if config not in seen:
+                if len(seen) >= cache_limit:
+                    seen.clear()
+                seen.add(config)
+                stack.append((candidate, state, limit))
+                state, linearized = new_state, new_linearized
+                p, q = prv[candidate], nxt[candidate]  # lift the call out of its list
+                nxt[p] = q
+                if q != -1:
+                    prv[q] = p
+                if is_required[code]:
+                    remaining -= 1
+                    r = node_of_ret[code]
+                    p, q = prv[r], nxt[r]
                     nxt[p] = q
                     if q != -1:
                         prv[q] = p
-                    r = node_of_ret[code]
-                    if r:
-                        p, q = prv[r], nxt[r]
-                        nxt[p] = q
-                        if q != -1:
-                            prv[q] = p
-                    node = nxt[0]
-                    continue
-            node = nxt[node]
-        else:  # the return of an op we never linearized: this path is dead
-            if verbose and len(stack) >= best:
-                if len(stack) > best:
-                    best, longest = len(stack), []
-                if len(longest) < 3:
-                    longest.append(_path(stack, ops, entry, state))
-            if not stack:
-                return SearchResult(ILLEGAL, steps, longest=longest)
-            node, state = stack.pop()
-            code = entry[node]
-            linearized ^= 1 << code
-            if is_required[code]:
-                remaining += 1
-            # unlift: reinsert the return, then the call (dancing links)
-            r = node_of_ret[code]
-            if r:
-                p, q = prv[r], nxt[r]
-                nxt[p] = r
-                if q != -1:
-                    prv[q] = r
-            p, q = prv[node], nxt[node]
-            nxt[p] = node
-            if q != -1:
-                prv[q] = node
+                phase2, node = False, nxt[0]
+                continue
+        if phase2:
+            onode = nxt[onode]
+        else:
             node = nxt[node]
     return SearchResult(LINEARIZABLE, steps, linearization=_path(stack, ops, entry, state))
 
@@ -144,7 +170,7 @@ def search(
 def _path(stack, ops, entry, final_state) -> list[tuple[Operation, Any]]:
     """The linearized ops on the stack, each with the model state right after it."""
     path = []
-    for i, (node, before) in enumerate(stack):
+    for i, (node, _before, _limit) in enumerate(stack):
         op = ops[entry[node]]
         after = stack[i + 1][1] if i + 1 < len(stack) else final_state
         path.append((op, after))
