@@ -11,6 +11,8 @@ quoting the server's log, and cleanup that is safe to call twice.
 from __future__ import annotations
 
 import abc
+import contextlib
+import os
 import shutil
 import socket
 import tempfile
@@ -22,6 +24,7 @@ from typing import ClassVar, Generic, Self, TypeVar
 
 import psutil
 
+from taala.servers import watchdog
 from taala.servers.ports import PortLease, reserve_ports
 from taala.servers.process import SupervisedProcess
 
@@ -157,6 +160,9 @@ class Server(abc.ABC):
         self._process = SupervisedProcess(argv, self.log_path, env=self.environment(),
                                           cwd=self.dir, stop_signal=self.stop_signal)
         self._process.start()
+        leftovers = self.leftover_files(self._process.pid)  # type: ignore[arg-type]
+        if leftovers:
+            watchdog.guard_command(["rm", "-f", *leftovers])
 
     def wait_ready(self, deadline: float, probe: Callable[[], bool] | None = None) -> None:
         """Poll `probe` (default `self.probe`) until it holds or time.monotonic() passes `deadline`."""
@@ -214,8 +220,18 @@ class Server(abc.ABC):
             self._process.kill()
         self._after_exit(pid)
 
+    def leftover_files(self, pid: int) -> list[str]:
+        """Files the process `pid` leaves behind when killed (e.g. libfaketime's shared
+        memory): deleted after it exits, or by the watchdog if we die first."""
+        return []
+
     def _after_exit(self, pid: int | None) -> None:
-        """Hook for per-process leftovers (e.g. libfaketime's shared memory)."""
+        leftovers = self.leftover_files(pid) if pid else []
+        for path in leftovers:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        if leftovers:
+            watchdog.release_command(["rm", "-f", *leftovers])
 
     def pause(self) -> None:
         if self._process:

@@ -18,7 +18,6 @@ clock jump does nothing to them (the nemesis models their clock faults as pauses
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 from pathlib import Path
@@ -64,11 +63,9 @@ class FakeClock:
         os.replace(tmp, self.timestamp_file)
 
 
-def remove_shared_memory(pid: int) -> None:
+def faketime_leftovers(pid: int) -> list[str]:
     """A SIGKILLed libfaketime process leaves its shared memory segment and semaphore."""
-    for leftover in (f"/dev/shm/faketime_shm_{pid}", f"/dev/shm/sem.faketime_sem_{pid}"):
-        with contextlib.suppress(OSError):
-            os.unlink(leftover)
+    return [f"/dev/shm/faketime_shm_{pid}", f"/dev/shm/sem.faketime_sem_{pid}"]
 
 
 def _find(pattern: str, package: str) -> str:

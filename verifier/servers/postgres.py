@@ -74,7 +74,10 @@ class PostgresServer(Server):
         return [*_as_postgres(), str(self.bindir / "postgres"), "-D", str(self.data_dir),
                 "-p", str(self.port), "-k", str(self.runtime_dir),
                 "-c", f"listen_addresses={self.host}", "-c", "fsync=off",
-                "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+                "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                # dynamic shared memory as files in the data dir, not /dev/shm segments
+                # that a SIGKILLed server would leave behind
+                "-c", "dynamic_shared_memory_type=mmap"]
 
     def probe(self) -> bool:
         return subprocess.run(
@@ -86,7 +89,17 @@ class PostgresServer(Server):
 
     def close(self) -> None:
         super().close()
+        self._remove_orphaned_sysv_segment()
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+    def _remove_orphaned_sysv_segment(self) -> None:
+        """A killed postmaster leaves postmaster.pid and its small SysV segment; a restart
+        would reclaim it, but we are closing for good."""
+        try:
+            shmid = (self.data_dir / "postmaster.pid").read_text().splitlines()[6].split()[1]
+        except (OSError, IndexError):
+            return
+        subprocess.run(["ipcrm", "-m", shmid], capture_output=True, timeout=10)
 
 
 def start_postgres(*, workdir: Path | str | None = None, network: object | None = None,

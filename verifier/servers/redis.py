@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from taala.servers.base import LOOPBACK, Cluster, Server, exchange, find_binary, make_workdir
-from taala.servers.faketime import FakeClock, remove_shared_memory
+from taala.servers.faketime import FakeClock, faketime_leftovers
 
 Persistence = Literal["none", "aof"]
 
@@ -50,9 +50,8 @@ class RedisServer(Server):
     def probe(self) -> bool:
         return exchange(self.host, self.port, b"PING\r\n").startswith(b"+PONG")
 
-    def _after_exit(self, pid: int | None) -> None:
-        if self.clock and pid:
-            remove_shared_memory(pid)
+    def leftover_files(self, pid: int) -> list[str]:
+        return faketime_leftovers(pid) if self.clock else []
 
 
 def start_redis(nodes: int = 1, *, clock: bool = False, persistence: Persistence = "none",
