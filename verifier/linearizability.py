@@ -15,6 +15,7 @@ collect the longest partial linearizations: the "how far could we get" that show
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -40,7 +41,10 @@ def partition(ops: Sequence[Operation]) -> dict[Hashable, list[Operation]]:
 
 def searchable(ops: Sequence[Operation], model: Model) -> list[Operation]:
     """Drop what cannot matter: `fail` ops (never took effect) and droppable unknowns."""
-    return [op for op in ops if op.status != FAIL and not (op.status != OK and model.droppable(op))]
+    if type(model).droppable is Model.droppable:  # the default drops nothing: skip the calls
+        return [op for op in ops if op.status != FAIL]
+    droppable = model.droppable
+    return [op for op in ops if op.status == OK or (op.status != FAIL and not droppable(op))]
 
 
 @dataclass
@@ -66,6 +70,7 @@ def _search_all(parts: list[tuple[Hashable, list[Operation]]], model: Model, dea
     total = sum(len(ops) for _, ops in parts)
     if workers > 1 and len(parts) > 1 and total >= PARALLEL_MIN_OPS:
         _WORK = (parts, model, deadline)
+        gc.freeze()  # children's collections would otherwise touch (and copy) every page
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(workers) as pool:
@@ -73,6 +78,7 @@ def _search_all(parts: list[tuple[Hashable, list[Operation]]], model: Model, dea
                 results = pool.map(_search_part, range(len(parts)), chunksize=chunk)
         finally:
             _WORK = None
+            gc.unfreeze()
         return [_PartVerdict(parts[i][0], v, s) for i, v, s in results]
     out = []
     for key, ops in parts:

@@ -29,8 +29,8 @@ from taala.servers.base import live_servers
 _MAX_LOGS_PER_REPORT = 8
 
 
-def _factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-             start: Callable[..., Any], kind: str) -> Iterator[Callable[..., Any]]:
+def _factory(tmp_path_factory: pytest.TempPathFactory, start: Callable[..., Any],
+             kind: str) -> Iterator[Callable[..., Any]]:
     started: list[Any] = []
 
     def make(*args: Any, **kwargs: Any) -> Any:
@@ -45,21 +45,21 @@ def _factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture
-def redis_servers(request, tmp_path_factory):
+def redis_servers(tmp_path_factory):
     from taala.servers.redis import start_redis
-    yield from _factory(request, tmp_path_factory, start_redis, "redis")
+    yield from _factory(tmp_path_factory, start_redis, "redis")
 
 
 @pytest.fixture
-def zookeeper_servers(request, tmp_path_factory):
+def zookeeper_servers(tmp_path_factory):
     from taala.servers.zookeeper import start_zookeeper
-    yield from _factory(request, tmp_path_factory, start_zookeeper, "zookeeper")
+    yield from _factory(tmp_path_factory, start_zookeeper, "zookeeper")
 
 
 @pytest.fixture
-def etcd_servers(request, tmp_path_factory):
+def etcd_servers(tmp_path_factory):
     from taala.servers.etcd import start_etcd
-    yield from _factory(request, tmp_path_factory, start_etcd, "etcd")
+    yield from _factory(tmp_path_factory, start_etcd, "etcd")
 
 
 @pytest.fixture

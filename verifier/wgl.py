@@ -45,11 +45,13 @@ def search(
     deadline: float | None = None,
     verbose: bool = False,
     cache_limit: int = DEFAULT_CACHE_LIMIT,
+    want_linearization: bool = False,
 ) -> SearchResult:
     """Decide whether `ops` (one partition, `fail` ops already removed) is linearizable.
 
     `deadline` is a `time.monotonic()` value; past it the verdict is UNKNOWN, never a guess.
-    With `verbose`, an ILLEGAL result carries up to three longest partial linearizations.
+    With `verbose`, an ILLEGAL result carries up to three longest partial linearizations;
+    with `want_linearization`, a LINEARIZABLE one carries the order found.
 
     Candidates at each configuration are the calls listed before the first return. Required
     (`ok`) calls are tried first, optional (indeterminate) calls only once those are
@@ -57,12 +59,20 @@ def search(
     "it never took effect" reading of a timed-out op for last instead of first.
     """
     n = len(ops)
-    # Entries: call of op i is encoded i, return of op i is n + i. Sort by history position.
-    order = [(op.call, i) for i, op in enumerate(ops)]
-    order += [(op.ret, n + i) for i, op in enumerate(ops) if op.status == OK]
+    # Entries: call of op i is encoded i, return of op i is n + i; sorted by history
+    # position, packed into one int per entry (position * 2n + code) to sort fast.
+    width = 2 * n or 1
+    is_required = []
+    order = []
+    for i, op in enumerate(ops):
+        order.append(op.call * width + i)
+        if op.status == OK:
+            is_required.append(True)
+            order.append(op.ret * width + n + i)
+        else:
+            is_required.append(False)
     order.sort()
     m = len(order)
-    is_required = [op.status == OK for op in ops]
     # Two linked lists threaded through nodes 1..m: the required list (head 0) holds the
     # calls and returns of ok ops; the optional list (head m + 1) the calls of the others.
     entry = [0] * (m + 2)
@@ -72,7 +82,8 @@ def search(
     prv = [-1] * (m + 2)
     ohead = m + 1
     last_req, last_opt = 0, ohead
-    for node, (position, code) in enumerate(order, start=1):
+    for node, packed in enumerate(order, start=1):
+        position, code = divmod(packed, width)
         entry[node], pos[node] = code, position
         if code >= n:
             node_of_ret[code - n] = node
@@ -164,7 +175,8 @@ def search(
             onode = nxt[onode]
         else:
             node = nxt[node]
-    return SearchResult(LINEARIZABLE, steps, linearization=_path(stack, ops, entry, state))
+    found = _path(stack, ops, entry, state) if want_linearization else None
+    return SearchResult(LINEARIZABLE, steps, linearization=found)
 
 
 def _path(stack, ops, entry, final_state) -> list[tuple[Operation, Any]]:

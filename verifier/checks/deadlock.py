@@ -1,9 +1,13 @@
 """Deadlock: a cycle in the wait-for graph of a multi-lock history.
 
-A process waits from invoking an acquire until it completes; while it waits for a key,
-it waits for every other process holding that key. Each process waits for at most one
-key (processes are single-threaded), so a cycle appears exactly when an edge is added,
-and we look for one then. networkx keeps the graph and finds the cycle to report.
+A process waits from invoking an acquire until it completes; while it waits for a key it
+waits for every other process holding that key. Processes are single-threaded, so each
+waits for at most one key, and a new cycle can only close when a process starts waiting
+(a process that just got a lock waits for nothing). So on each wait we ask one cheap
+question: is a holder of that key itself waiting? Only then is the wait-for graph built
+(networkx) and searched for the cycle to report. Histories where holders never wait, the
+common case, cost a few dict operations per op.
+
 Only exclusive locks (capacity 1, no readers) are analysed: with several permits a waiter
 can be freed by any holder, and a single cycle proves nothing.
 """
@@ -15,9 +19,11 @@ from typing import Sequence
 
 import networkx as nx
 
-from taala.history import OK, Operation
+from taala.history import OK, Operation, key_name
 from taala.model import LockSemantics
 from taala.result import CheckOutcome, Counterexample
+
+_WAIT, _GOT, _GAVE_UP, _RELEASE = range(4)
 
 
 def applies(lock: LockSemantics) -> bool:
@@ -26,62 +32,52 @@ def applies(lock: LockSemantics) -> bool:
 
 def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
     events = []
+    acquire, release = lock.acquire, lock.release
     for op in ops:
-        if op.f in lock.acquire:
-            events.append((op.call, "wait", op))
+        f = op.f
+        if f in acquire:
+            events.append((op.call, _WAIT, op))
             if op.ret is not None:
-                events.append((op.ret, "got" if op.status == OK else "gave-up", op))
-        elif op.f in lock.release:
-            events.append((op.call, "release", op))
+                events.append((op.ret, _GOT if op.status == OK else _GAVE_UP, op))
+        elif f in release:
+            events.append((op.call, _RELEASE, op))
     events.sort(key=lambda e: e[0])
-    graph = nx.DiGraph()
     holders: dict = defaultdict(dict)  # key -> {process: acquire op}
-    waiters: dict = defaultdict(dict)  # key -> {process: acquire op}
+    waiting: dict = {}  # process -> acquire op it is blocked in
     for _, what, op in events:
         p, k = op.process, op.key
-        if what == "wait":
-            waiters[k][p] = op
-            edges = [(p, q) for q in holders[k] if q != p]
-        elif what == "got":
-            waiters[k].pop(p, None)
-            _drop_out_edges(graph, p)
+        if what == _WAIT:
+            waiting[p] = op
+            if any(q != p and q in waiting for q in holders[k]):
+                cycle = _find_cycle(holders, waiting, p)
+                if cycle:
+                    return _deadlock(cycle, holders, waiting, op)
+        elif what == _GOT:
+            waiting.pop(p, None)
             holders[k][p] = op
-            edges = [(w, p) for w in waiters[k] if w != p]
-        elif what == "gave-up":
-            waiters[k].pop(p, None)
-            _drop_out_edges(graph, p)
-            continue
-        else:  # release invoked: p stops holding k
-            if holders[k].pop(p, None) is not None:
-                for w in waiters[k]:
-                    if graph.has_edge(w, p):
-                        graph.remove_edge(w, p)
-            continue
-        for a, b in edges:
-            graph.add_edge(a, b, key=k)
-        for a, b in edges:
-            if not graph.out_degree(b):  # b waits for nobody: no cycle can pass through a->b
-                continue
-            try:
-                cycle = nx.find_cycle(graph, source=a)
-            except nx.NetworkXNoCycle:
-                continue
-            return _deadlock(cycle, graph, holders, waiters, op)
+        elif what == _GAVE_UP:
+            waiting.pop(p, None)
+        else:
+            holders[k].pop(p, None)
     return CheckOutcome("deadlock", True, None, {})
 
 
-def _drop_out_edges(graph: nx.DiGraph, p) -> None:
-    if p in graph:
-        graph.remove_edges_from(list(graph.out_edges(p)))
+def _find_cycle(holders, waiting, start) -> list[tuple]:
+    """The wait-for graph as it stands now, searched from `start`."""
+    graph = nx.DiGraph()
+    for w, op in waiting.items():
+        for q in holders[op.key]:
+            if q != w:
+                graph.add_edge(w, q, key=op.key)
+    try:
+        return [(a, b, graph.edges[a, b]["key"]) for a, b in nx.find_cycle(graph, source=start)]
+    except nx.NetworkXNoCycle:
+        return []
 
 
-def _deadlock(cycle, graph, holders, waiters, op) -> CheckOutcome:
-    steps = []
-    involved = []
-    for a, b in cycle:
-        k = graph.edges[a, b]["key"]
-        steps.append(f"p{a} waits for {k!r} held by p{b}")
-        involved += [waiters[k][a], holders[k][b]]
+def _deadlock(cycle, holders, waiting, op) -> CheckOutcome:
+    steps = [f"p{a} waits for {key_name(k)} held by p{b}" for a, b, k in cycle]
+    involved = [x for a, b, k in cycle for x in (waiting[a], holders[k][b])]
     text = "deadlock: " + "; ".join(steps)
     ce = Counterexample("deadlock", text, involved, key=op.key, prefix_end=op.invoke.index)
-    return CheckOutcome("deadlock", False, ce, {"cycle": [a for a, _ in cycle]})
+    return CheckOutcome("deadlock", False, ce, {"cycle": [a for a, _, _ in cycle]})

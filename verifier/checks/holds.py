@@ -11,30 +11,23 @@ retired and never used the lock. They are counted as `uncertain` so the report c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Hashable, Sequence
 
-from taala.history import OK, Operation, key_name
+from taala.history import FAIL, OK, Operation, key_name
 from taala.model import LockSemantics
 
 OPEN = float("inf")
 
 
-@dataclass(slots=True)
 class Hold:
-    key: Hashable
-    process: Hashable
-    acquire: Operation
-    release: Operation | None  # None: never released in this history
-    shared: bool  # a reader's hold (rw-lock); conflicts only with exclusive holds
+    """One critical section. `start`/`end` are history positions (end may be OPEN)."""
 
-    @property
-    def start(self) -> int:
-        return self.acquire.ret  # type: ignore[return-value]
+    __slots__ = ("key", "process", "acquire", "release", "shared", "start", "end")
 
-    @property
-    def end(self) -> float:
-        return OPEN if self.release is None else self.release.call
+    def __init__(self, key: Hashable, process: Hashable, acquire: Operation, release: Operation | None, shared: bool):
+        self.key, self.process, self.acquire, self.release, self.shared = key, process, acquire, release, shared
+        self.start = acquire.ret
+        self.end = OPEN if release is None else release.call
 
     def describe(self) -> str:
         until = "never released" if self.release is None else f"release invoked at index {self.release.index}"
@@ -45,31 +38,45 @@ class Hold:
 
 def holds(ops: Sequence[Operation], lock: LockSemantics) -> tuple[list[Hold], int]:
     """All holds in the history (ordered by start), and the number of uncertain acquires."""
-    acquire_fs = lock.acquire | lock.shared_acquire
-    release_fs = lock.release | lock.shared_release
-    open_holds: dict[tuple[Hashable, Hashable, bool], tuple[Operation, int]] = {}  # -> (acquire, depth)
+    # f -> (is an acquire, is shared)
+    kinds = {f: (True, False) for f in lock.acquire}
+    kinds.update({f: (False, False) for f in lock.release})
+    kinds.update({f: (True, True) for f in lock.shared_acquire})
+    kinds.update({f: (False, True) for f in lock.shared_release})
+    reentrant = lock.reentrant
+    open_holds: dict[tuple, list] = {}  # (key, process, shared) -> [first acquire, depth]
     done: list[Hold] = []
     uncertain = 0
     for op in ops:  # invocation order; a process's ops never overlap each other
-        shared = op.f in lock.shared_acquire or op.f in lock.shared_release
+        kind = kinds.get(op.f)
+        if kind is None:
+            continue
+        is_acquire, shared = kind
         slot = (op.key, op.process, shared)
-        if op.f in acquire_fs:
-            if op.status == OK:
-                if slot in open_holds:
-                    first, depth = open_holds[slot]
-                    open_holds[slot] = (first, depth + 1)
+        if is_acquire:
+            status = op.status
+            if status == OK:
+                held = open_holds.get(slot)
+                if held is None:
+                    open_holds[slot] = [op, 1]
                 else:
-                    open_holds[slot] = (op, 1)
-            elif op.status != "fail":
+                    held[1] += 1
+            elif status != FAIL:
                 uncertain += 1
-        elif op.f in release_fs and slot in open_holds:
-            first, depth = open_holds[slot]
-            if depth > 1 and lock.reentrant:
-                open_holds[slot] = (first, depth - 1)
+        else:
+            held = open_holds.get(slot)
+            if held is None:
+                continue
+            if reentrant and held[1] > 1:
+                held[1] -= 1
             else:
                 del open_holds[slot]
-                done.append(Hold(op.key, op.process, first, op, shared))
+                done.append(Hold(op.key, op.process, held[0], op, shared))
     for (key, process, shared), (first, _) in open_holds.items():
         done.append(Hold(key, process, first, None, shared))
-    done.sort(key=lambda h: h.start)
+    done.sort(key=_start)
     return done, uncertain
+
+
+def _start(h: Hold) -> int:
+    return h.start

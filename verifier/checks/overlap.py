@@ -57,9 +57,11 @@ def _conflicts(key_holds: list[Hold], capacity: int) -> list[tuple[Hold, Hold]]:
     active_shared: list[tuple[float, int, Hold]] = []
     found = []
     for n, h in enumerate(key_holds):
-        for heap in (active_excl, active_shared):
-            while heap and heap[0][0] < h.start:
-                heapq.heappop(heap)
+        start = h.start
+        while active_excl and active_excl[0][0] < start:
+            heapq.heappop(active_excl)
+        while active_shared and active_shared[0][0] < start:
+            heapq.heappop(active_shared)
         # A process has at most one hold per key at a time, so every active hold is another's.
         if h.shared:
             if active_excl:

@@ -16,6 +16,7 @@ from taala.history import Event, History, HistoryError
 Parser = Callable[..., list[Event]]
 PARSERS: dict[str, Parser] = {"jsonl": jsonl.parse, "edn": edn.parse, "jepsen-text": jepsen_text.parse}
 FORMATS = tuple(PARSERS)
+_SNIFF_BYTES = 1 << 16
 _SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".edn": "edn", ".txt": "jepsen-text", ".log": "jepsen-text"}
 
 
@@ -51,7 +52,13 @@ def loads(text: str, *, format: str | None = None, source: str | None = None, in
 def load(path: str | Path, *, format: str | None = None, independent: bool = False) -> History:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            fmt = format or detect(head.decode("utf-8", errors="replace"), str(path))
+            if fmt == "jsonl":  # stream: a million-op history never exists as one string
+                fh.seek(0)
+                return History(jsonl.parse(fh, source=str(path), independent=independent), source=str(path))
+            data = head + fh.read()
     except OSError as e:
         raise HistoryError(f"cannot read: {e.strerror}", source=str(path)) from None
     try:
@@ -62,7 +69,7 @@ def load(path: str | Path, *, format: str | None = None, independent: bool = Fal
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise HistoryError("binary data (NUL byte) in a history file", source=str(path), line=line)
-    return loads(text, format=format, source=str(path), independent=independent)
+    return loads(text, format=fmt, source=str(path), independent=independent)
 
 
 def write_jsonl(history: History, path: str | Path) -> None:

@@ -7,9 +7,13 @@ rejects the same mistakes with the same words.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Hashable
 
 from taala.history import NEMESIS, TYPES, Event, HistoryError
+
+_CANONICAL_TYPE = {t: t for t in TYPES}
+_SCALARS = (int, str)
 
 
 class IndependentTuple:
@@ -48,6 +52,9 @@ def make_event(
     independent: bool = False,
 ) -> Event:
     """Build an Event from decoded fields; raise HistoryError naming the line on any problem."""
+    fast = _fast_event(fields, position, line) if not independent else None
+    if fast is not None:
+        return fast
     if not isinstance(fields, dict):
         raise HistoryError(f"expected an op map, got {type(fields).__name__}", source=source, line=line)
     etype = fields.get("type")
@@ -96,3 +103,32 @@ def make_event(
         error=freeze(fields.get("error")),
         line=line,
     )
+
+
+def _fast_event(fields: Any, position: int, line: int | None) -> Event | None:
+    """The common shape (what our runner writes), built without the full checks.
+
+    Returns None for anything unusual, which then takes the careful path. Strings that
+    repeat on every line (`f`, `key`) are interned: a million-op history holds each once.
+    """
+    if type(fields) is not dict:
+        return None
+    get = fields.get
+    etype = _CANONICAL_TYPE.get(get("type"))  # type: ignore[arg-type]
+    process, f, value, key = get("process"), get("f"), get("value"), get("key")
+    index, time = get("index", position), get("time")
+    if (
+        etype is None
+        or type(process) is not int
+        or type(f) is not str
+        or not f
+        or type(index) is not int
+        or (time is not None and type(time) is not int)
+        or (value is not None and type(value) not in _SCALARS)
+        or (key is not None and type(key) not in _SCALARS)
+        or get("error") is not None
+    ):
+        return None
+    if type(key) is str:
+        key = sys.intern(key)
+    return Event(index, etype, process, sys.intern(f), value, time, key, None, line)

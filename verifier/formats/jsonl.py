@@ -17,15 +17,18 @@ from taala.formats.event_fields import make_event
 from taala.history import Event, History, HistoryError
 
 
-def parse(text: str, *, source: str | None = None, independent: bool = False) -> list[Event]:
+def parse(text: str | Iterable[bytes], *, source: str | None = None, independent: bool = False) -> list[Event]:
+    """Parse JSONL from a string or, to stream big files, an iterable of byte lines."""
     events: list[Event] = []
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines() if isinstance(text, str) else text
+    for lineno, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
             fields = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
-            raise HistoryError(f"not valid JSON ({e.args[0].split(':')[0]})", source=source, line=lineno) from None
+            reason = "not UTF-8 text" if "UTF-8" in e.args[0] else f"not valid JSON ({e.args[0].split(':')[0]})"
+            raise HistoryError(reason, source=source, line=lineno) from None
         events.append(make_event(fields, len(events), line=lineno, source=source, independent=independent))
     return events
 

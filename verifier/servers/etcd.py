@@ -13,7 +13,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from taala.servers.base import LOOPBACK, Cluster, Server, find_binary, make_workdir
+from taala.servers.base import LOOPBACK, Cluster, Server, ServerError, find_binary, make_workdir
 
 
 class EtcdServer(Server):
@@ -52,6 +52,12 @@ class EtcdServer(Server):
             "--initial-cluster-token", self.cluster_token,
             "--heartbeat-interval", "100", "--election-timeout", "1000",
         ]
+
+    def wipe(self) -> None:
+        if len(self.peers) > 1:
+            raise ServerError(f"{self.name}: a cluster member restarted with an empty data dir "
+                              "cannot rejoin under its old identity (etcd needs member remove/add)")
+        super().wipe()
 
     def probe(self) -> bool:
         with urllib.request.urlopen(f"{self.url}/health", timeout=0.5) as reply:
