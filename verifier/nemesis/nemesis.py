@@ -106,7 +106,7 @@ class Nemesis:
                 self._active[("clock", node)] = lambda: self.reset_clock(node)
                 self._emit("clock-jump", {**_node(node), "delta": seconds, "offset": clock.offset})
             return
-        if getattr(node, "wall_clock_timers", False):
+        if node.wall_clock_timers:
             raise ValueError(f"{node.name} was started without a fake clock (clock=True)")
         if seconds > 0:
             self._emit("clock-jump", {**_node(node), "delta": seconds, "modelled-as": "pause"})

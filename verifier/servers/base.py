@@ -94,6 +94,9 @@ class Server(abc.ABC):
     start_timeout: ClassVar[float] = 20.0
     stop_signal: ClassVar[int] = 15  # SIGTERM
     stop_grace: ClassVar[float] = 5.0  # seconds between stop_signal and SIGKILL
+    # True when the server expires locks by the wall clock, so a clock jump is a real fault
+    # (Redis). False: timers are monotonic or absent, and the nemesis models a jump as a pause.
+    wall_clock_timers: ClassVar[bool] = False
 
     def __init__(self, name: str, workdir: Path, *, host: str = LOOPBACK,
                  netns: str | None = None):

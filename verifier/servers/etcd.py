@@ -28,10 +28,10 @@ class EtcdServer(Server):
 
     def __init__(self, name: str, workdir: Path, *, host: str = LOOPBACK,
                  netns: str | None = None):
+        self._binary = find_binary("etcd", self.package)
         super().__init__(name, workdir, host=host, netns=netns)
         self.peers: list[EtcdServer] = [self]
         self.cluster_token = f"taala-{self.ports['peer']}"
-        self._binary = find_binary("etcd", self.package)
 
     @property
     def url(self) -> str:

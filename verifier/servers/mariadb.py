@@ -27,9 +27,9 @@ class MariaDBServer(Server):
 
     def __init__(self, name: str, workdir: Path, *, host: str = LOOPBACK,
                  netns: str | None = None):
-        super().__init__(name, workdir, host=host, netns=netns)
         self._binary = find_binary("mariadbd", self.package, "/usr/sbin/mariadbd")
         self._install_db = find_binary("mariadb-install-db", self.package)
+        super().__init__(name, workdir, host=host, netns=netns)
         self._user = "root" if os.geteuid() == 0 else getpass.getuser()
         self.socket_dir = Path(tempfile.mkdtemp(prefix="taala-my-"))  # socket paths <= 107 bytes
 

@@ -20,9 +20,9 @@ class MemcachedServer(Server):
 
     def __init__(self, name: str, workdir: Path, *, memory_mb: int = 64, host: str = LOOPBACK,
                  netns: str | None = None):
+        self._binary = find_binary("memcached", self.package)
         super().__init__(name, workdir, host=host, netns=netns)
         self.memory_mb = memory_mb
-        self._binary = find_binary("memcached", self.package)
 
     def command(self) -> list[str]:
         argv = [self._binary, "-l", self.host, "-p", str(self.port), "-U", "0",

@@ -48,8 +48,8 @@ class PostgresServer(Server):
 
     def __init__(self, name: str, workdir: Path, *, host: str = LOOPBACK,
                  netns: str | None = None):
-        super().__init__(name, workdir, host=host, netns=netns)
         self.bindir = _bindir()
+        super().__init__(name, workdir, host=host, netns=netns)
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="taala-pg-"))
         self.data_dir = self.runtime_dir / "data"
         if os.geteuid() == 0:

@@ -25,10 +25,10 @@ class RedisServer(Server):
     def __init__(self, name: str, workdir: Path, *, clock: bool = False,
                  persistence: Persistence = "none", host: str = LOOPBACK,
                  netns: str | None = None):
+        self._binary = find_binary("redis-server", self.package)
         super().__init__(name, workdir, host=host, netns=netns)
         self.persistence = persistence
         self.clock = FakeClock(self.dir / "faketime.rc") if clock else None
-        self._binary = find_binary("redis-server", self.package)
 
     def command(self) -> list[str]:
         argv = [

@@ -29,13 +29,13 @@ class ZooKeeperServer(Server):
 
     def __init__(self, name: str, workdir: Path, *, myid: int = 1, tick_ms: int = 500,
                  host: str = LOOPBACK, netns: str | None = None):
+        self._java = find_binary("java", "default-jre-headless")
+        if not Path(_JARS[0]).is_file():
+            raise MissingBinaryError("zookeeper.jar", self.package)
         super().__init__(name, workdir, host=host, netns=netns)
         self.myid = myid
         self.tick_ms = tick_ms
         self.peers: list[ZooKeeperServer] = []  # the whole ensemble, self included; [] = standalone
-        self._java = find_binary("java", "default-jre-headless")
-        if not Path(_JARS[0]).is_file():
-            raise MissingBinaryError("zookeeper.jar", self.package)
 
     def prepare(self) -> None:
         super().prepare()
