@@ -30,6 +30,8 @@ from taala.servers.process import SupervisedProcess
 
 LOOPBACK = "127.0.0.1"
 
+_START_ATTEMPTS = 3
+
 # Every server created and not yet closed: the pytest plugin attaches their logs to failures.
 live_servers: weakref.WeakSet[Server] = weakref.WeakSet()
 
@@ -167,9 +169,8 @@ class Server(abc.ABC):
         if leftovers:
             watchdog.guard_command(["rm", "-f", *leftovers])
 
-    def wait_ready(self, deadline: float, probe: Callable[[], bool] | None = None) -> None:
-        """Poll `probe` (default `self.probe`) until it holds or time.monotonic() passes `deadline`."""
-        probe = probe or self.probe
+    def wait_ready(self, deadline: float) -> None:
+        """Poll `probe` until it holds, or fail once time.monotonic() passes `deadline`."""
         pause = 0.005
         while True:
             if not self.running:
@@ -177,7 +178,7 @@ class Server(abc.ABC):
                 self.kill()
                 raise StartupError(self, f"exited while starting (exit code {code})")
             try:
-                if probe() and self._owns_port():
+                if self.probe() and self._owns_port():
                     return
             except OSError:
                 pass
@@ -255,6 +256,14 @@ class Server(abc.ABC):
             self.wipe()
         return self.start(timeout)
 
+    def renew_ports(self) -> None:
+        """Swap the reserved ports for new ones (only while stopped: peers know the old ones)."""
+        old = self._lease
+        self._lease = reserve_ports(len(self.port_names))
+        self.ports = dict(zip(self.port_names, self._lease.ports))
+        if old:
+            old.release()
+
     def close(self) -> None:
         """Stop for good and give the ports back. Safe to call more than once."""
         self.stop()
@@ -301,22 +310,35 @@ class Cluster(Generic[S]):
         self.owns_workdir = owns_workdir
 
     def start(self, timeout: float | None = None) -> Self:
-        """Spawn every node first, then wait for all of them: startup cost is the slowest node."""
+        """Spawn every node first, then wait for all of them: startup cost is the slowest node.
+
+        Ports are checked free and locked against other taala processes, but a program
+        that knows nothing of our locks can still bind one in between. Then the cluster
+        starts over on new ports with empty data directories (a few times at most).
+        """
         timeout = timeout or max(s.start_timeout for s in self.servers)
-        deadline = time.monotonic() + timeout
         try:
-            for server in self.servers:
-                server.spawn()
-            for server in self.servers:
-                server.wait_ready(deadline, self._probe_for(server))
+            for attempt in range(1, _START_ATTEMPTS + 1):
+                try:
+                    return self._start_once(time.monotonic() + timeout)
+                except StartupError as error:
+                    if "already in use" not in str(error).lower() or attempt == _START_ATTEMPTS:
+                        raise
+                    for server in self.servers:
+                        server.kill()
+                        Server.wipe(server)
+                        server.renew_ports()
         except BaseException:
             self.close()
             raise
-        return self
+        raise AssertionError("unreachable")
 
-    def _probe_for(self, server: S) -> Callable[[], bool]:
-        """Readiness of a node inside this cluster (an ensemble member also needs a role)."""
-        return server.probe
+    def _start_once(self, deadline: float) -> Self:
+        for server in self.servers:
+            server.spawn()
+        for server in self.servers:
+            server.wait_ready(deadline)
+        return self
 
     @property
     def addresses(self) -> list[str]:
@@ -359,6 +381,12 @@ class Cluster(Generic[S]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.servers}>"
+
+
+def start_single(server: S, timeout: float | None = None) -> S:
+    """Start one server with the same port-clash retry as a cluster; closed if it fails."""
+    Cluster([server], server.dir.parent).start(timeout)
+    return server
 
 
 def make_workdir(kind: str, workdir: Path | str | None) -> tuple[Path, bool]:

@@ -15,7 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from taala.servers.base import LOOPBACK, Server, ServerError, exchange, find_binary, make_workdir
+from taala.servers.base import (LOOPBACK, Server, ServerError, exchange,
+                                find_binary, make_workdir, start_single)
 
 _SMALL_INNODB = ["--innodb-log-file-size=4M", "--innodb-buffer-pool-size=16M"]
 
@@ -67,8 +68,4 @@ def start_mariadb(*, workdir: Path | str | None = None, network: object | None =
     server = MariaDBServer("mariadb", directory, host=where.address if where else LOOPBACK,
                            netns=where.netns if where else None)
     server.remove_on_close = directory if owned else None
-    try:
-        return server.start(timeout)
-    except BaseException:
-        server.close()
-        raise
+    return start_single(server, timeout)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taala.servers.base import LOOPBACK, Server, exchange, find_binary, make_workdir
+from taala.servers.base import (LOOPBACK, Server, exchange, find_binary,
+                                make_workdir, start_single)
 
 
 class MemcachedServer(Server):
@@ -42,8 +43,4 @@ def start_memcached(*, workdir: Path | str | None = None, network: object | None
     server = MemcachedServer("memcached", directory, host=where.address if where else LOOPBACK,
                              netns=where.netns if where else None)
     server.remove_on_close = directory if owned else None
-    try:
-        return server.start(timeout)
-    except BaseException:
-        server.close()
-        raise
+    return start_single(server, timeout)

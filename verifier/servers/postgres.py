@@ -20,7 +20,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from taala.servers.base import LOOPBACK, MissingBinaryError, Server, ServerError, make_workdir
+from taala.servers.base import (LOOPBACK, MissingBinaryError, Server, ServerError,
+                                make_workdir, start_single)
 
 _SYSTEM_USER = "postgres"
 
@@ -111,8 +112,4 @@ def start_postgres(*, workdir: Path | str | None = None, network: object | None 
     server = PostgresServer("postgres", directory, host=where.address if where else LOOPBACK,
                             netns=where.netns if where else None)
     server.remove_on_close = directory if owned else None
-    try:
-        return server.start(timeout)
-    except BaseException:
-        server.close()
-        raise
+    return start_single(server, timeout)
