@@ -52,3 +52,27 @@ def test_failed_start_quotes_the_server_log(tmp_path):
         assert "redis-server" in message and "no-such-option" in message.lower()
     finally:
         server.close()
+
+
+def test_port_taken_by_a_foreign_program_is_replaced(monkeypatch, tmp_path, client_for):
+    """A program that ignores our port locks binds the port first: start over elsewhere."""
+    import socket
+
+    from taala.servers.ports import PortLease, reserve_ports
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    busy = squatter.getsockname()[1]
+    leases = iter([PortLease([busy])])
+    monkeypatch.setattr(base, "reserve_ports", lambda n: next(leases, None) or reserve_ports(n))
+    try:
+        cluster = start_redis(1, workdir=tmp_path)
+        try:
+            assert cluster[0].port != busy
+            assert "already in use" in cluster[0].log_path.read_text()  # the first try failed
+            assert client_for(cluster[0]).ping()
+        finally:
+            cluster.close()
+    finally:
+        squatter.close()

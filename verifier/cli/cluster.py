@@ -18,11 +18,15 @@ from taala.cli.app import app
 
 @app.command()
 def cluster(
-    backend: str = typer.Argument(..., help="redis, zookeeper, etcd, postgres, mariadb or memcached"),
-    nodes: int = typer.Option(1, "--nodes", "-n", min=1, max=9,
-                              help="Number of nodes (redis: independent servers; zookeeper/etcd: one ensemble)."),
-    clock: bool = typer.Option(False, "--clock", help="redis only: start under libfaketime so clocks can jump."),
-    workdir: Optional[Path] = typer.Option(None, "--workdir", help="Keep data and logs here (default: a temp dir, deleted)."),
+    backend: str = typer.Argument(
+        ..., help="redis, zookeeper, etcd, postgres, mariadb or memcached"),
+    nodes: int = typer.Option(
+        1, "--nodes", "-n", min=1, max=9,
+        help="Number of nodes (redis: independent servers; zookeeper/etcd: one ensemble)."),
+    clock: bool = typer.Option(
+        False, "--clock", help="redis only: start under libfaketime so clocks can jump."),
+    workdir: Optional[Path] = typer.Option(
+        None, "--workdir", help="Keep data and logs here (default: a temp dir, deleted)."),
 ) -> None:
     """Start real servers on free loopback ports, print their addresses, wait for Ctrl-C."""
     from taala.servers import BACKENDS, ServerError

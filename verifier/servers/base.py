@@ -18,7 +18,7 @@ import socket
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar, Generic, Self, TypeVar
 
