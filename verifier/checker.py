@@ -11,13 +11,11 @@ violation. Operations the model cannot interpret are rejected up front with thei
 
 from __future__ import annotations
 
-import os
 import time
 
 from taala.checks import deadlock, fencing, overlap
-from taala.forked import forked
+from taala.gcpause import paused_gc
 from taala.history import History, HistoryError
-from taala.linearizability import PARALLEL_MIN_OPS
 from taala.linearizability import check as check_linearizability
 from taala.model import Model
 from taala.result import CheckResult
@@ -44,25 +42,8 @@ def check(
     started = time.monotonic()
     ops = history.operations()
     validate(history, model)
-    checks = {}
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    search = None
-    if linearizability:
-        if workers > 1 and model.lock is not None and len(ops) >= PARALLEL_MIN_OPS:
-            # The search and the direct checks are independent: on two cores, run the
-            # search in a forked child while this process does the direct checks.
-            search = forked(check_linearizability, ops, model, time_limit=time_limit, workers=1)
-        else:
-            checks["linearizability"] = check_linearizability(ops, model, time_limit=time_limit, workers=workers)
-    lock = model.lock
-    if lock is not None:
-        checks["overlap"] = overlap.check(ops, lock)
-        if lock.fenced:
-            checks["fencing"] = fencing.check(ops, lock)
-        if deadlock.applies(lock) and len({op.key for op in ops}) > 1:
-            checks["deadlock"] = deadlock.check(ops, lock)
-    if search is not None:
-        checks = {"linearizability": search.result(), **checks}
+    with paused_gc():
+        checks = _run_checks(ops, model, time_limit, workers, linearizability)
     return CheckResult(
         model=repr(model),
         ops=len(ops),
@@ -72,3 +53,17 @@ def check(
         source=history.source,
         nemesis_events=sum(1 for e in history.events if e.is_nemesis),
     )
+
+
+def _run_checks(ops, model: Model, time_limit, workers, linearizability: bool) -> dict:
+    checks = {}
+    if linearizability:
+        checks["linearizability"] = check_linearizability(ops, model, time_limit=time_limit, workers=workers)
+    lock = model.lock
+    if lock is not None:
+        checks["overlap"] = overlap.check(ops, lock)
+        if lock.fenced:
+            checks["fencing"] = fencing.check(ops, lock)
+        if deadlock.applies(lock) and len({op.key for op in ops}) > 1:
+            checks["deadlock"] = deadlock.check(ops, lock)
+    return checks

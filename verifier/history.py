@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Iterator
 
+from taala.gcpause import paused_gc
+
 INVOKE, OK, FAIL, INFO = "invoke", "ok", "fail", "info"
 TYPES = (INVOKE, OK, FAIL, INFO)
 COMPLETIONS = (OK, FAIL, INFO)
@@ -154,7 +156,8 @@ class History:
     def operations(self) -> list[Operation]:
         """All client operations (nemesis events excluded), in invocation order. Cached."""
         if self._ops is None:
-            self._ops = pair(self.events, source=self.source)
+            with paused_gc():
+                self._ops = pair(self.events, source=self.source)
         return self._ops
 
     def to_dicts(self) -> list[dict]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from taala.formats import edn, jepsen_text, jsonl
+from taala.gcpause import paused_gc
 from taala.history import Event, History, HistoryError
 
 Parser = Callable[..., list[Event]]
@@ -45,7 +46,8 @@ def loads(text: str, *, format: str | None = None, source: str | None = None, in
     fmt = format or detect(text, source or "")
     if fmt not in PARSERS:
         raise HistoryError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", source=source)
-    events = PARSERS[fmt](text, source=source, independent=independent)
+    with paused_gc():
+        events = PARSERS[fmt](text, source=source, independent=independent)
     return History(events, source=source)
 
 
@@ -57,7 +59,9 @@ def load(path: str | Path, *, format: str | None = None, independent: bool = Fal
             fmt = format or detect(head.decode("utf-8", errors="replace"), str(path))
             if fmt == "jsonl":  # stream: a million-op history never exists as one string
                 fh.seek(0)
-                return History(jsonl.parse(fh, source=str(path), independent=independent), source=str(path))
+                with paused_gc():
+                    events = jsonl.parse(fh, source=str(path), independent=independent)
+                return History(events, source=str(path))
             data = head + fh.read()
     except OSError as e:
         raise HistoryError(f"cannot read: {e.strerror}", source=str(path)) from None

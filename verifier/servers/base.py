@@ -14,7 +14,9 @@ import abc
 import contextlib
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import tempfile
 import time
 import weakref
@@ -94,7 +96,7 @@ class Server(abc.ABC):
     package: ClassVar[str] = ""  # the Debian package that provides the binary
     port_names: ClassVar[tuple[str, ...]] = ("client",)
     start_timeout: ClassVar[float] = 20.0
-    stop_signal: ClassVar[int] = 15  # SIGTERM
+    stop_signal: ClassVar[int] = signal.SIGTERM
     stop_grace: ClassVar[float] = 5.0  # seconds between stop_signal and SIGKILL
     # True when the server expires locks by the wall clock, so a clock jump is a real fault
     # (Redis). False: timers are monotonic or absent, and the nemesis models a jump as a pause.
@@ -180,8 +182,8 @@ class Server(abc.ABC):
             try:
                 if self.probe() and self._owns_port():
                     return
-            except OSError:
-                pass
+            except (OSError, ValueError, subprocess.SubprocessError):
+                pass  # not serving yet (refused, reset, half an answer, probe timed out)
             if time.monotonic() > deadline:
                 self.kill()
                 raise StartupError(self, "did not become ready in time")
