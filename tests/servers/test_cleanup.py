@@ -53,3 +53,41 @@ def test_sigkilled_starter_leaves_no_server_behind(thread, extra):
         assert not [p for p in pids + group_members if _alive(p)]
     finally:
         starter.kill()
+
+
+NETWORK_STARTER = textwrap.dedent("""
+    import time
+    from taala.servers.network import PrivateNetwork
+    from taala.servers.redis import start_redis
+    network = PrivateNetwork()
+    cluster = start_redis(2, network=network)
+    print(network.bridge, " ".join(h.netns for h in network.hosts), flush=True)
+    time.sleep(120)
+""")
+
+
+def _names(*argv):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout
+
+
+def test_sigkilled_starter_leaves_no_network_namespace_behind():
+    import os
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root")
+    starter = subprocess.Popen([sys.executable, "-c", NETWORK_STARTER], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        bridge, *namespaces = starter.stdout.readline().split()
+        assert namespaces and all(n in _names("ip", "netns", "list") for n in namespaces)
+        starter.send_signal(signal.SIGKILL)
+        starter.wait(5)
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            listed, links = _names("ip", "netns", "list"), _names("ip", "-br", "link")
+            if not any(n in listed for n in namespaces) and f"{bridge} " not in links:
+                break
+            time.sleep(0.1)
+        assert not [n for n in namespaces if n in _names("ip", "netns", "list")]
+        assert f"{bridge} " not in _names("ip", "-br", "link")
+    finally:
+        starter.kill()
