@@ -15,8 +15,14 @@ import argparse
 import statistics
 import time
 
-from taala.servers import (start_etcd, start_mariadb, start_memcached, start_postgres,
-                           start_redis, start_zookeeper)
+from taala.servers import (
+    start_etcd,
+    start_mariadb,
+    start_memcached,
+    start_postgres,
+    start_redis,
+    start_zookeeper,
+)
 
 CASES = [
     # (label, start function, kwargs, target seconds or None)

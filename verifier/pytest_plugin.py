@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from taala.servers.base import live_servers
 
 _MAX_LOGS_PER_REPORT = 8

@@ -4,7 +4,6 @@ import time
 
 import pytest
 import redis
-
 from taala.nemesis import TcpProxy
 
 

@@ -7,7 +7,6 @@ import time
 
 import pytest
 from kazoo.client import KazooClient, KazooState
-
 from taala.nemesis import ProcessClient, TcpProxy
 
 SESSION_TIMEOUT = 2.0  # seconds; tickTime 500 ms allows 1-10 s

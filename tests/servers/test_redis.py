@@ -1,7 +1,6 @@
 """Redis servers: N independent nodes on free ports, restart semantics, clear errors."""
 
 import pytest
-
 from taala.servers import base
 from taala.servers.base import MissingBinaryError, StartupError
 from taala.servers.redis import RedisServer, start_redis

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-
 from taala.cli.app import app
 
 

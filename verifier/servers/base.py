@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import ClassVar, Generic, Self, TypeVar
 
 import psutil
-
 from taala.servers import watchdog
 from taala.servers.ports import PortLease, reserve_ports
 from taala.servers.process import SupervisedProcess

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from taala.servers.base import LOOPBACK, Cluster, Server, ServerError, find_binary, make_workdir
+from taala.servers.network import PrivateNetwork
 
 
 class EtcdServer(Server):
@@ -87,13 +88,13 @@ class EtcdCluster(Cluster[EtcdServer]):
 
 
 def start_etcd(nodes: int = 1, *, workdir: Path | str | None = None,
-               network: object | None = None, timeout: float | None = None) -> EtcdCluster:
+               network: PrivateNetwork | None = None, timeout: float | None = None) -> EtcdCluster:
     """A single node (``nodes=1``) or a cluster; ready when every node reports healthy."""
     directory, owned = make_workdir("etcd", workdir)
     servers: list[EtcdServer] = []
     try:
         for i in range(1, nodes + 1):
-            where = network.add_host(f"etcd{i}") if network else None  # type: ignore[attr-defined]
+            where = network.add_host(f"etcd{i}") if network else None
             servers.append(EtcdServer(f"etcd{i}", directory,
                                       host=where.address if where else LOOPBACK,
                                       netns=where.netns if where else None))

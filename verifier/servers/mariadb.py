@@ -15,8 +15,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from taala.servers.base import (LOOPBACK, Server, ServerError, exchange,
-                                find_binary, make_workdir, start_single)
+from taala.servers.base import (
+    LOOPBACK,
+    Server,
+    ServerError,
+    exchange,
+    find_binary,
+    make_workdir,
+    start_single,
+)
+from taala.servers.network import PrivateNetwork
 
 _SMALL_INNODB = ["--innodb-log-file-size=4M", "--innodb-buffer-pool-size=16M"]
 
@@ -60,11 +68,11 @@ class MariaDBServer(Server):
         shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
-def start_mariadb(*, workdir: Path | str | None = None, network: object | None = None,
+def start_mariadb(*, workdir: Path | str | None = None, network: PrivateNetwork | None = None,
                   timeout: float | None = None) -> MariaDBServer:
     """One MariaDB server on a free port; connect as user root, no password."""
     directory, owned = make_workdir("mariadb", workdir)
-    where = network.add_host("mariadb") if network else None  # type: ignore[attr-defined]
+    where = network.add_host("mariadb") if network else None
     server = MariaDBServer("mariadb", directory, host=where.address if where else LOOPBACK,
                            netns=where.netns if where else None)
     server.remove_on_close = directory if owned else None

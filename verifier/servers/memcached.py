@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taala.servers.base import (LOOPBACK, Server, exchange, find_binary,
-                                make_workdir, start_single)
+from taala.servers.base import LOOPBACK, Server, exchange, find_binary, make_workdir, start_single
+from taala.servers.network import PrivateNetwork
 
 
 class MemcachedServer(Server):
@@ -36,10 +36,10 @@ class MemcachedServer(Server):
         return exchange(self.host, self.port, b"version\r\n").startswith(b"VERSION")
 
 
-def start_memcached(*, workdir: Path | str | None = None, network: object | None = None,
+def start_memcached(*, workdir: Path | str | None = None, network: PrivateNetwork | None = None,
                     timeout: float | None = None) -> MemcachedServer:
     directory, owned = make_workdir("memcached", workdir)
-    where = network.add_host("memcached") if network else None  # type: ignore[attr-defined]
+    where = network.add_host("memcached") if network else None
     server = MemcachedServer("memcached", directory, host=where.address if where else LOOPBACK,
                              netns=where.netns if where else None)
     server.remove_on_close = directory if owned else None

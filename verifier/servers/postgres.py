@@ -20,8 +20,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from taala.servers.base import (LOOPBACK, MissingBinaryError, Server, ServerError,
-                                make_workdir, start_single)
+from taala.servers.base import LOOPBACK, MissingBinaryError, Server, ServerError, make_workdir, start_single
+from taala.servers.network import PrivateNetwork
 
 _SYSTEM_USER = "postgres"
 
@@ -103,12 +103,12 @@ class PostgresServer(Server):
         subprocess.run(["ipcrm", "-m", shmid], capture_output=True, timeout=10)
 
 
-def start_postgres(*, workdir: Path | str | None = None, network: object | None = None,
+def start_postgres(*, workdir: Path | str | None = None, network: PrivateNetwork | None = None,
                    timeout: float | None = None) -> PostgresServer:
     """One PostgreSQL server on a free port; connect with ``server.dsn`` (user postgres,
     trust auth). `network` as for `start_redis`."""
     directory, owned = make_workdir("postgres", workdir)
-    where = network.add_host("postgres") if network else None  # type: ignore[attr-defined]
+    where = network.add_host("postgres") if network else None
     server = PostgresServer("postgres", directory, host=where.address if where else LOOPBACK,
                             netns=where.netns if where else None)
     server.remove_on_close = directory if owned else None

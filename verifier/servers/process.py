@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import psutil
-
 from taala.servers import watchdog
 
 _PR_SET_PDEATHSIG = 1

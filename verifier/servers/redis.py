@@ -12,6 +12,7 @@ from typing import Literal
 
 from taala.servers.base import LOOPBACK, Cluster, Server, exchange, find_binary, make_workdir
 from taala.servers.faketime import FakeClock, faketime_leftovers
+from taala.servers.network import PrivateNetwork
 
 Persistence = Literal["none", "aof"]
 
@@ -55,7 +56,7 @@ class RedisServer(Server):
 
 
 def start_redis(nodes: int = 1, *, clock: bool = False, persistence: Persistence = "none",
-                workdir: Path | str | None = None, network: object | None = None,
+                workdir: Path | str | None = None, network: PrivateNetwork | None = None,
                 timeout: float | None = None) -> Cluster[RedisServer]:
     """Start `nodes` independent Redis servers on loopback (or each in its own namespace of
     `network`, a `taala.servers.network.PrivateNetwork`, so they can be partitioned).
@@ -66,7 +67,7 @@ def start_redis(nodes: int = 1, *, clock: bool = False, persistence: Persistence
     servers = []
     try:
         for i in range(nodes):
-            where = network.add_host(f"redis{i + 1}") if network else None  # type: ignore[attr-defined]
+            where = network.add_host(f"redis{i + 1}") if network else None
             servers.append(RedisServer(
                 f"redis{i + 1}", directory, clock=clock, persistence=persistence,
                 host=where.address if where else LOOPBACK, netns=where.netns if where else None))

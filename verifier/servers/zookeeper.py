@@ -14,8 +14,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from taala.servers.base import (LOOPBACK, Cluster, MissingBinaryError, Server, exchange,
-                                find_binary, make_workdir)
+from taala.servers.base import (
+    LOOPBACK,
+    Cluster,
+    MissingBinaryError,
+    Server,
+    exchange,
+    find_binary,
+    make_workdir,
+)
+from taala.servers.network import PrivateNetwork
 
 _JARS = ("/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar")
 
@@ -90,14 +98,14 @@ class ZooKeeperEnsemble(Cluster[ZooKeeperServer]):
 
 
 def start_zookeeper(nodes: int = 1, *, tick_ms: int = 500, workdir: Path | str | None = None,
-                    network: object | None = None,
+                    network: PrivateNetwork | None = None,
                     timeout: float | None = None) -> ZooKeeperEnsemble:
     """A standalone server (``nodes=1``) or an ensemble, ready when every node has a role."""
     directory, owned = make_workdir("zookeeper", workdir)
     servers: list[ZooKeeperServer] = []
     try:
         for i in range(1, nodes + 1):
-            where = network.add_host(f"zk{i}") if network else None  # type: ignore[attr-defined]
+            where = network.add_host(f"zk{i}") if network else None
             servers.append(ZooKeeperServer(
                 f"zk{i}", directory, myid=i, tick_ms=tick_ms,
                 host=where.address if where else LOOPBACK, netns=where.netns if where else None))
