@@ -28,7 +28,7 @@ from taala.model import INCONSISTENT, Model
 from taala.result import UNKNOWN, CheckOutcome, Counterexample
 from taala.wgl import ILLEGAL, LINEARIZABLE, search
 
-PARALLEL_MIN_OPS = 50_000  # below this a process pool costs more than it saves
+PARALLEL_AFTER_S = 2.0  # fork a pool only when at least this much search work is left
 
 
 def partition(ops: Sequence[Operation]) -> dict[Hashable, list[Operation]]:
@@ -66,25 +66,37 @@ def _search_part(i: int) -> tuple[int, str, int]:
 
 
 def _search_all(parts: list[tuple[Hashable, list[Operation]]], model: Model, deadline, workers: int) -> list[_PartVerdict]:
-    global _WORK
-    total = sum(len(ops) for _, ops in parts)
-    if workers > 1 and len(parts) > 1 and total >= PARALLEL_MIN_OPS:
-        _WORK = (parts, model, deadline)
-        gc.freeze()  # children's collections would otherwise touch (and copy) every page
-        try:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(workers) as pool:
-                chunk = max(1, len(parts) // (workers * 8))
-                results = pool.map(_search_part, range(len(parts)), chunksize=chunk)
-        finally:
-            _WORK = None
-            gc.unfreeze()
-        return [_PartVerdict(parts[i][0], v, s) for i, v, s in results]
-    out = []
-    for key, ops in parts:
+    """Search parts in order; hand the rest to a process pool once that clearly pays.
+
+    Forking a big process costs time and copy-on-write memory, and most lock histories are
+    decided in well under a microsecond per op. So we start sequentially and only fork when
+    the parts done so far project more than PARALLEL_AFTER_S of remaining work.
+    """
+    out: list[_PartVerdict] = []
+    started = time.monotonic()
+    for n, (key, ops) in enumerate(parts):
+        elapsed = time.monotonic() - started
+        left = len(parts) - n
+        if workers > 1 and left > 1 and elapsed > 0.2 and elapsed / n * left > PARALLEL_AFTER_S:
+            return out + _search_pool(parts[n:], model, deadline, workers)
         r = search(ops, model, deadline=deadline)
         out.append(_PartVerdict(key, r.verdict, r.steps))
     return out
+
+
+def _search_pool(parts, model: Model, deadline, workers: int) -> list[_PartVerdict]:
+    global _WORK
+    _WORK = (parts, model, deadline)
+    gc.freeze()  # children's collections would otherwise touch (and copy) every page
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            chunk = max(1, len(parts) // (workers * 8))
+            results = pool.map(_search_part, range(len(parts)), chunksize=chunk)
+    finally:
+        _WORK = None
+        gc.unfreeze()
+    return [_PartVerdict(parts[i][0], v, s) for i, v, s in results]
 
 
 def check(

@@ -14,6 +14,7 @@ from taala.history import NEMESIS, TYPES, Event, HistoryError
 
 _CANONICAL_TYPE = {t: t for t in TYPES}
 _SCALARS = (int, str)
+_PROCESSES: dict[int, int] = {}
 
 
 class IndependentTuple:
@@ -131,4 +132,5 @@ def _fast_event(fields: Any, position: int, line: int | None) -> Event | None:
         return None
     if type(key) is str:
         key = sys.intern(key)
+    process = _PROCESSES.setdefault(process, process)  # one int object per process id
     return Event(index, etype, process, sys.intern(f), value, time, key, None, line)

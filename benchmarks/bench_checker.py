@@ -1,0 +1,132 @@
+"""Checker throughput on realistic histories (run on demand; not part of the test suite).
+
+    python benchmarks/bench_checker.py            # both benchmarks
+    python benchmarks/bench_checker.py cas        # cas-register, ~100 ops (target: median <= 5 ms)
+    python benchmarks/bench_checker.py lock       # 1,000,000-op lock history (target: <= 10 s, <= 1 GiB)
+
+The lock benchmark writes the generated history to a temporary JSONL file and runs the
+real command, `python -m taala check FILE --model mutex --json`, in a child process,
+sampling the proportional set size (PSS) of that process and its children every 100 ms,
+so memory shared copy-on-write with forked workers is counted once. It then
+repeats the phases in-process to show where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import cas_register, lock, write  # noqa: E402
+
+import taala  # noqa: E402
+from taala.history import History  # noqa: E402
+from taala.linearizability import check as check_linearizability  # noqa: E402
+
+
+def machine() -> str:
+    mem = psutil.virtual_memory().total / 2**30
+    cpu = platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def bench_cas(histories: int = 200) -> None:
+    model = taala.get_model("cas-register:initial=0")
+    times, infos, procs, verdicts = [], [], [], []
+    for seed in range(histories):
+        h = History(cas_register(seed))
+        ops = h.operations()
+        infos.append(sum(op.status == "info" for op in ops))
+        procs.append(len({op.process for op in ops}))
+        started = time.perf_counter()
+        result = check_linearizability(ops, model, workers=1)
+        times.append(time.perf_counter() - started)
+        verdicts.append(result.valid)
+    times.sort()
+    print(f"cas-register: {histories} histories of 100 ops, median {statistics.median(procs):.0f} processes, "
+          f"median {statistics.median(infos):.0f} info ops; all valid: {all(v is True for v in verdicts)}")
+    print(f"  check time: median {statistics.median(times) * 1e3:.2f} ms, "
+          f"p90 {times[int(0.9 * len(times))] * 1e3:.2f} ms, max {times[-1] * 1e3:.1f} ms  (target: median <= 5 ms)")
+
+
+def _peak_rss(proc: subprocess.Popen, peak: list[int], stop: threading.Event) -> None:
+    try:
+        root = psutil.Process(proc.pid)
+        while not stop.is_set():
+            total = 0
+            for p in [root, *root.children(recursive=True)]:
+                try:  # PSS: pages shared copy-on-write with forked workers count once
+                    total += p.memory_full_info().pss
+                except psutil.Error:
+                    pass
+            peak[0] = max(peak[0], total)
+            time.sleep(0.1)
+    except psutil.Error:
+        pass
+
+
+def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lock.jsonl"
+        events = lock(1, n_ops, keys, processes)
+        with path.open("wb") as fh:
+            write(events, fh)
+        infos = sum(e.type == "info" for e in events)
+        del events
+        print(f"lock: {n_ops:,} ops over {keys} keys, {processes} processes, {infos:,} info ops "
+              f"({path.stat().st_size / 2**20:.0f} MiB of JSONL)")
+        cmd = [sys.executable, "-m", "taala", "check", str(path), "--model", "mutex", "--json"]
+        peak, stop = [0], threading.Event()
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        sampler = threading.Thread(target=_peak_rss, args=(proc, peak, stop), daemon=True)
+        sampler.start()
+        out, _ = proc.communicate()
+        wall = time.perf_counter() - started
+        stop.set()
+        verdict = out.split('"valid":', 1)[1].split(",", 1)[0] if '"valid":' in out else "?"
+        print(f"  taala check end to end: {wall:.2f} s, peak memory {peak[0] / 2**20:.0f} MiB, valid={verdict}, "
+              f"exit {proc.returncode}  (target: <= 10 s, <= 1 GiB)")
+
+        started = time.perf_counter()
+        h = taala.load(path)
+        t_load = time.perf_counter() - started
+        started = time.perf_counter()
+        h.operations()
+        t_pair = time.perf_counter() - started
+        result = taala.check(h, taala.get_model("mutex"))
+        phases = {name: c for name, c in result.checks.items()}
+        print(f"  phases in-process: parse {t_load:.2f} s, pair {t_pair:.2f} s, "
+              f"check {result.elapsed_s:.2f} s ({', '.join(phases)})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("which", nargs="*", help="cas and/or lock (default: both)")
+    args = ap.parse_args()
+    args.which = args.which or ["cas", "lock"]
+    if set(args.which) - {"cas", "lock"}:
+        ap.error("choose from: cas, lock")
+    print(f"machine: {machine()}")
+    if "cas" in args.which:
+        bench_cas()
+    if "lock" in args.which:
+        bench_lock()
+
+
+if __name__ == "__main__":
+    main()
