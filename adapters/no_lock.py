@@ -1,0 +1,28 @@
+"""No lock at all: the unprotected check-then-act baseline (seed M1).
+
+Every acquire "succeeds" at once, so two clients are always free to read-modify-write the
+resource together. The negative control: taala must catch it with no faults at all.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from taala.adapter import Adapter, unsafe
+
+
+class NoLock(Adapter):
+    name = "no-lock"
+    summary = "no lock: unprotected check-then-act (seed M1), the negative control"
+    backend = None
+    expectations = {"none": unsafe("nothing excludes anybody: two clients enter together")}
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        self._tokens = itertools.count(1)
+
+    def acquire(self, key):
+        return f"c{self.client}-{next(self._tokens)}"
+
+    def release(self, key, token):
+        return True
