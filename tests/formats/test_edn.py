@@ -152,7 +152,7 @@ def test_empty_vector_and_comment_only_file_are_empty_histories():
         ("{:type :invoke :f :read :process 0}\n42\n", 2, "expected an op map"),
         ("{:type :invoke :f :read :process 0}\n(:type :ok)\n", 2, "expected an op map"),
         ('{:type :invoke :f :read :process 0}\n{:type :ok :f :read :process 0 :value "oops}\n', 2, "unterminated string"),
-        ("[{:type :invoke :f :read :process 0}\n {:type :ok :f :read :process 0}", 2, "not closed"),
+        ("[{:type :invoke :f :read :process 0}\n {:type :ok :f :read :process 0}", 1, "not closed"),  # where `[` opened
         ("[{:type :invoke :f :read :process 0}]\n{:type :ok :f :read :process 0}\n", 1, "after the closing"),
         ("[{:type :invoke :f :read :process 0}\n [{:type :ok :f :read :process 0}]]\n", 2, "expected an op map"),
         ("{:type :invoke :f :read :process 0}\n{:type :ok :f :read :process 0 :value #jepsen.independent.Tuple[1 2]}\n", 2, "Tuple"),

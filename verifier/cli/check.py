@@ -18,9 +18,17 @@ from taala.formats.jsonl import to_json_bytes
 from taala.history import HistoryError
 from taala.models import available, get
 from taala.result import UNKNOWN
+from taala.store import report_run
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 HISTORY_SUFFIXES = {".jsonl", ".json", ".ndjson", ".edn", ".txt", ".log"}
+
+
+def _load(path: Path, fmt: str | None, independent: bool):
+    history = load(path, format=fmt, independent=independent)
+    if not history.events:  # almost always a recorder that crashed: say so, don't bless it
+        raise HistoryError("no events found (an empty history proves nothing)", source=str(path))
+    return history
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -50,6 +58,7 @@ def check(
     independent: bool = typer.Option(False, "--independent", help="Values are Jepsen independent [key value] pairs: check each key separately."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for the search (default: up to 2 cores)."),
     direct_only: bool = typer.Option(False, "--direct-only", help="Skip the linearizability search; run only the linear-time lock checks."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write report.html and results.json into this directory (a subdirectory per file when several)."),
 ) -> None:
     """Check recorded histories for linearizability and lock-safety violations.
 
@@ -64,7 +73,7 @@ def check(
       taala check history.txt --model cas-register --independent --time-limit 30
     """
     out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)  # messages quote user text
     try:
         the_model = get(model)
     except ValueError as e:
@@ -83,17 +92,23 @@ def check(
         try:
             if show_progress:
                 with err.status(f"checking {path} ..."):
-                    result = run_check(load(path, format=fmt, independent=independent), the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
+                    result = run_check(history := _load(path, fmt, independent), the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
             else:
-                result = run_check(load(path, format=fmt, independent=independent), the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
+                result = run_check(history := _load(path, fmt, independent), the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
         except HistoryError as e:
             verdicts.append("error")
             if json_out:
-                sys.stdout.buffer.write(to_json_bytes({"file": str(path), "valid": None, "error": str(e)}) + b"\n")
+                record = {"file": str(path), "valid": None, "error": str(e), "model": model, "ops": None,
+                          "partitions": None, "elapsed_s": None, "counterexample": None}
+                sys.stdout.buffer.write(to_json_bytes(record) + b"\n")
             else:
                 err.print(f"error: {e}")
             continue
         verdicts.append(result.valid)
+        if report is not None:
+            run = report_run(report, path, several=len(targets) > 1)
+            run.write_results(result)
+            run.write_report(history, result)
         if json_out:
             sys.stdout.buffer.write(to_json_bytes(result.to_dict()) + b"\n")
             sys.stdout.flush()

@@ -7,6 +7,7 @@ line for anything it cannot read: a history checker that guesses is worse than n
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -30,9 +31,9 @@ def detect(text: str, name: str = "") -> str:
         s = line.strip()
         if not s or s.startswith(";"):
             continue
-        if s.startswith('{"'):
+        if re.match(r'\{\s*"', s):
             return "jsonl"
-        if s.startswith(("{:", "[{", "[", "#jepsen")):
+        if re.match(r"(\{\s*:|\[|#[A-Za-z])", s):
             return "edn"
         if jepsen_text.OP_LINE.search(line):
             return "jepsen-text"

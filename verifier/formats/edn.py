@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import edn_format
 from edn_format import Char, ImmutableList, Keyword, Symbol
 
-from taala.formats.event_fields import IndependentTuple, make_event
+from taala.formats.event_fields import IndependentTuple, freeze, make_event
 from taala.history import Event, HistoryError
 
 _OPEN, _CLOSE = "([{", ")]}"
@@ -39,10 +39,14 @@ def _plain(v: Any) -> Any:
         return str(v)
     if isinstance(v, IndependentTuple):
         return v
-    if isinstance(v, Mapping):
-        return {_plain(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, Mapping):  # keys may themselves be maps or vectors: freeze them
+        return {freeze(_plain(k)): _plain(x) for k, x in v.items()}
     if isinstance(v, frozenset):
-        return frozenset(_plain(x) for x in v)
+        items = [_plain(x) for x in v]
+        try:
+            return frozenset(items)
+        except TypeError:  # a set of maps: keep the elements, in a stable order
+            return tuple(sorted(items, key=repr))
     if isinstance(v, list | tuple | ImmutableList):
         return tuple(_plain(x) for x in v)
     if isinstance(v, Decimal):
@@ -55,7 +59,9 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
     i, n, line = 0, len(text), 1
     depth, start, start_line = 0, -1, 0
     unwrapped = False
+    vector_line = 1
     seen_form = False
+    depth_start_pending = False
     while i < n:
         c = text[i]
         if c == "\n":
@@ -77,14 +83,23 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
         elif c == "\\":  # character literal such as \{ or \newline
             i += 2
             continue
+        elif c == "#" and depth == 0 and i + 1 < n and (text[i + 1].isalpha()):
+            # a tagged op such as #jepsen.history.Op{...}: the form starts at the tag
+            start, start_line = i, line
+            seen_form = True
+            while i < n and text[i] not in _OPEN and not text[i].isspace():
+                i += 1
+            depth_start_pending = True
+            continue
         elif c in _OPEN:
             if depth == 0 and c == "[" and not unwrapped and not seen_form:
-                unwrapped = True  # history is one big vector: its elements are the forms
+                unwrapped, vector_line = True, line  # one big vector: its elements are the forms
                 i += 1
                 continue
-            if depth == 0:
+            if depth == 0 and not depth_start_pending:
                 start, start_line = i, line
                 seen_form = True
+            depth_start_pending = False
             depth += 1
         elif c in _CLOSE:
             if depth == 0:
@@ -98,16 +113,16 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
             if depth == 0:
                 yield start_line, text[start : i + 1]
                 start = -1
-        elif depth == 0 and not c.isspace() and c != ",":
+        elif depth == 0 and (depth_start_pending or (not c.isspace() and c != ",")):
             j = i
             while j < n and not text[j].isspace() and text[j] not in _OPEN + _CLOSE:
                 j += 1
             raise HistoryError(f"expected an op map, found `{text[i:j][:40]}`", line=line)
         i += 1
-    if depth:
+    if depth or depth_start_pending:
         raise HistoryError("unexpected end of file inside a form (unbalanced `{` or `[`)", line=start_line)
     if unwrapped:
-        raise HistoryError("unexpected end of file: the history vector is not closed with `]`", line=line)
+        raise HistoryError("unexpected end of file: the history vector opened here is not closed with `]`", line=vector_line)
 
 
 def parse(text: str, *, source: str | None = None, independent: bool = False) -> list[Event]:
@@ -119,9 +134,14 @@ def parse(text: str, *, source: str | None = None, independent: bool = False) ->
             except NotImplementedError as e:  # edn_format's word for an unknown #tag
                 tag = str(e).split("ImmutableDict(")[-1].rstrip(")")
                 raise HistoryError(f"unknown EDN tag #{tag}", source=source, line=line) from None
+            except RecursionError:
+                raise HistoryError("value nested too deeply", source=source, line=line) from None
             except Exception as e:  # edn_format raises several types for malformed input
                 raise HistoryError(f"invalid EDN: {e}", source=source, line=line) from None
-            fields = _plain(decoded)
+            try:
+                fields = _plain(decoded)
+            except RecursionError:
+                raise HistoryError("value nested too deeply", source=source, line=line) from None
             if not isinstance(fields, dict):
                 raise HistoryError(f"expected an op map, got {form[:40]!r}", source=source, line=line)
             events.append(make_event(fields, len(events), line=line, source=source, independent=independent))

@@ -26,20 +26,35 @@ class IndependentTuple:
         self.key, self.value = key, value
 
 
+class FrozenMap(dict):
+    """A map value that can live in a (hashed) model state, e.g. a register holding {:a 1}."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+
 def freeze(value: Any) -> Any:
-    """Lists become tuples so values can live in (hashed) model states; dict keys stay."""
+    """Make a value hashable: lists become tuples, maps FrozenMaps, sets of maps tuples."""
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     if isinstance(value, dict):
-        return {k: freeze(v) for k, v in value.items()}
+        return FrozenMap((k, freeze(v)) for k, v in value.items())
+    if isinstance(value, frozenset | set):
+        items = [freeze(v) for v in value]
+        try:
+            return frozenset(items)
+        except TypeError:
+            return tuple(sorted(items, key=repr))
     return value
 
 
 def _hashable(value: Any, what: str, source: str | None, line: int | None) -> Hashable:
+    if isinstance(value, dict):
+        raise HistoryError(f"{what} must be a number, string or list, got {value!r}", source=source, line=line)
     value = freeze(value)
     try:
         hash(value)
-    except TypeError:
+    except TypeError:  # pragma: no cover - freeze() makes every parsed value hashable
         raise HistoryError(f"{what} must be a number, string or list, got {value!r}", source=source, line=line)
     return value
 
@@ -76,8 +91,13 @@ def make_event(
     if isinstance(index, bool) or not isinstance(index, int):
         raise HistoryError(f"`index` must be an integer, got {index!r}", source=source, line=line)
     time = fields.get("time")
-    if time is not None and (isinstance(time, bool) or not isinstance(time, int | float)):
-        raise HistoryError(f"`time` must be a number of nanoseconds, got {time!r}", source=source, line=line)
+    if time is not None:
+        if isinstance(time, bool) or not isinstance(time, int | float):
+            raise HistoryError(f"`time` must be a number of nanoseconds, got {time!r}", source=source, line=line)
+        try:
+            time = int(time)
+        except (OverflowError, ValueError):
+            raise HistoryError(f"`time` must be a finite number of nanoseconds, got {time!r}", source=source, line=line) from None
     value = fields.get("value")
     key = fields.get("key")
     if isinstance(value, IndependentTuple):
@@ -99,7 +119,7 @@ def make_event(
         process=process,
         f=f,
         value=freeze(value),
-        time=None if time is None else int(time),
+        time=time,
         key=key,
         error=freeze(fields.get("error")),
         line=line,
@@ -115,7 +135,8 @@ def _fast_event(fields: Any, position: int, line: int | None) -> Event | None:
     if type(fields) is not dict:
         return None
     get = fields.get
-    etype = _CANONICAL_TYPE.get(get("type"))  # type: ignore[arg-type]
+    etype = get("type")
+    etype = _CANONICAL_TYPE.get(etype) if type(etype) is str else None
     process, f, value, key = get("process"), get("f"), get("value"), get("key")
     index, time = get("index", position), get("time")
     if (

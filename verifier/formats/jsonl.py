@@ -7,6 +7,8 @@ Fields are Jepsen's op-map keys without the colons: `index`, `type`, `process`, 
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -20,22 +22,53 @@ from taala.history import Event, History, HistoryError
 def parse(text: str | Iterable[bytes], *, source: str | None = None, independent: bool = False) -> list[Event]:
     """Parse JSONL from a string or, to stream big files, an iterable of byte lines."""
     events: list[Event] = []
-    lines = text.splitlines() if isinstance(text, str) else text
+    # split on "\n" only: str.splitlines() would also split inside strings at U+2028 etc.
+    lines = text.split("\n") if isinstance(text, str) else text
     for lineno, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
             fields = orjson.loads(raw)
-        except orjson.JSONDecodeError as e:
+            if _BIG_INT.search(raw if isinstance(raw, bytes) else raw.encode()) and _has_float(fields):
+                fields = json.loads(raw)  # orjson rounds integers beyond 64 bits to floats
+        except (orjson.JSONDecodeError, json.JSONDecodeError) as e:
             reason = "not UTF-8 text" if "UTF-8" in e.args[0] else f"not valid JSON ({e.args[0].split(':')[0]})"
             raise HistoryError(reason, source=source, line=lineno) from None
-        events.append(make_event(fields, len(events), line=lineno, source=source, independent=independent))
+        try:
+            events.append(make_event(fields, len(events), line=lineno, source=source, independent=independent))
+        except RecursionError:
+            raise HistoryError("value nested too deeply", source=source, line=lineno) from None
     return events
 
 
+_BIG_INT = re.compile(rb"[0-9]{19,}")
+
+
+def _has_float(value: object) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_float(v) for v in value)
+    return False
+
+
 def to_json_bytes(obj: object) -> bytes:
-    """orjson with the odd values EDN histories carry (sets, decimals, non-string map keys)."""
-    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS, default=_fallback)
+    """orjson with the odd values EDN histories carry (sets, decimals, non-string map keys);
+    the standard library for integers beyond 64 bits, which orjson refuses."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS, default=_fallback)
+    except TypeError:
+        return json.dumps(_stringify_keys(obj), default=_fallback, separators=(",", ":")).encode()
+
+
+def _stringify_keys(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k if isinstance(k, str) else json.dumps(k, default=_fallback): _stringify_keys(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_stringify_keys(v) for v in obj]
+    return obj
 
 
 def _fallback(obj: object) -> object:
