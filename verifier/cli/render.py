@@ -63,3 +63,34 @@ def render_counterexample(console: Console, ce: Counterexample) -> None:
 def _short(value, limit: int = 40) -> str:
     text = "" if value is None else repr(value) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_summary(console: Console, summary: dict) -> None:
+    """`taala show`'s overview of a history (see `taala.cli.show.summarize`)."""
+    console.print(Text.assemble(
+        (f"{summary['file']}", "bold"),
+        f"  {summary['events']} events, {summary['ops']} ops, {summary['processes']} process(es), spanning {summary['span']}",
+    ))
+    outcomes = ("ok", "fail", "info", "pending")
+    table = Table(title="operations by outcome", title_justify="left", show_edge=False, pad_edge=False)
+    for col, style in zip(("f",) + outcomes, ("bold", "green", "red", "yellow", "dim")):
+        table.add_column(col, style=style, justify="left" if col == "f" else "right")
+    for f, counts in summary["counts"].items():
+        table.add_row(Text(f), *(str(counts.get(o, 0)) for o in outcomes))
+    console.print(table)
+    keys = Table(title=f"keys (partitions), busiest first{'' if not summary['more_keys'] else ', and ' + str(summary['more_keys']) + ' more'}",
+                 title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("key", "ops", "ok", "fail", "info", "pending", "processes"):
+        keys.add_column(col, justify="left" if col == "key" else "right")
+    for k in summary["keys"]:
+        keys.add_row(Text("(none)" if k["key"] is None else k["key"]), *(str(k.get(c, 0)) for c in ("ops",) + outcomes + ("processes",)))
+    console.print(keys)
+    if not summary["faults"]:
+        console.print("no nemesis faults", style="dim")
+        return
+    faults = Table(title="nemesis faults", title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("fault", "from", "to", "clients"):
+        faults.add_column(col)
+    for f in summary["faults"]:
+        faults.add_row(Text(f["fault"]), f["from"], f["to"], Text(", ".join(f["targets"]) or "all"))
+    console.print(faults)

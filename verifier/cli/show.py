@@ -1,0 +1,102 @@
+"""`taala show`: what is in a history file, at a glance, before (or while) judging it.
+
+Counts per op and outcome, the busiest keys (each key is a partition the checker judges on
+its own), the nemesis faults as spans, and with `--model` the verdict and counterexample.
+The summary is plain data (`summarize`), so `--json` and the terminal show the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+
+from taala.checker import check as run_check
+from taala.cli.app import app
+from taala.cli.check import EXIT_BAD_INPUT, exit_status
+from taala.cli.render import render_result, render_summary
+from taala.formats import FORMATS, load
+from taala.formats.jsonl import to_json_bytes
+from taala.history import History, HistoryError
+from taala.models import get
+from taala.report.axis import TimeAxis
+from taala.report.faults import fault_bands
+from taala.report.labels import process_label, short
+
+
+def summarize(history: History, top: int) -> dict[str, Any]:
+    ops = history.operations()
+    axis = TimeAxis(history.events)
+    by_f: dict[str, Counter] = defaultdict(Counter)
+    by_key: dict = defaultdict(Counter)
+    procs_by_key: dict = defaultdict(set)
+    for op in ops:
+        by_f[op.f][op.status] += 1
+        by_key[op.key][op.status] += 1
+        procs_by_key[op.key].add(op.process)
+    busiest = sorted(by_key, key=lambda k: (-sum(by_key[k].values()), str(k)))
+    return {
+        "file": history.source,
+        "events": len(history.events),
+        "ops": len(ops),
+        "processes": len({op.process for op in ops}),
+        "span": axis.describe(axis.end),
+        "counts": {f: dict(c) for f, c in sorted(by_f.items())},
+        "keys": [{"key": short(k), "ops": sum(by_key[k].values()), **by_key[k], "processes": len(procs_by_key[k])} for k in busiest[:top]],
+        "more_keys": max(len(busiest) - top, 0),
+        "faults": [{
+            "fault": short(b.label),
+            "from": axis.describe(axis.at(b.start)),
+            "to": "end (never stopped)" if b.end is None else axis.describe(axis.at(b.end)),
+            "targets": [process_label(t) for t in b.targets],
+        } for b in fault_bands(history.events)],
+    }
+
+
+@app.command()
+def show(
+    file: Path = typer.Argument(..., help="A history file (JSONL, Jepsen EDN or Jepsen op lines)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Also check against this model and show the verdict."),
+    top: int = typer.Option(10, "--top", min=1, help="How many keys (partitions) to list, busiest first."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help=f"Force the input format: {', '.join(FORMATS)}."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary (and result) as one JSON object."),
+) -> None:
+    """Summarize a history: ops and outcomes, keys, nemesis faults; with --model, the verdict.
+
+    Examples:
+
+      taala show histories/mutex/invalid/etcd-lease-expired.edn
+
+      taala show store/latest/history.jsonl --model mutex
+    """
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+    quiet = json_out or not err.is_terminal or os.environ.get("CI") == "true"
+    try:
+        the_model = None if model is None else get(model)
+        history = load(file, format=fmt)
+        summary = summarize(history, top)
+        result = None
+        if the_model is not None:
+            if quiet:
+                result = run_check(history, the_model)
+            else:
+                with err.status(f"checking {file} ..."):
+                    result = run_check(history, the_model)
+    except (HistoryError, ValueError) as e:
+        err.print(f"taala show: {e}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if json_out:
+        summary["result"] = None if result is None else result.to_dict()
+        sys.stdout.buffer.write(to_json_bytes(summary) + b"\n")
+    else:
+        render_summary(out, summary)
+        if result is not None:
+            out.print()
+            render_result(out, result)
+    raise typer.Exit(0 if result is None else exit_status([result.valid]))
