@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import lock  # noqa: E402
+from generate import lock
+from taala.checker import check
+from taala.history import History
+from taala.models import get
+from taala.report import render_report
 
-from taala.checker import check  # noqa: E402
-from taala.history import History  # noqa: E402
-from taala.models import get  # noqa: E402
-from taala.report import render_report  # noqa: E402
-from tests.report.browser import CHROMIUM, chromium, open_report  # noqa: E402
+from tests.report.browser import CHROMIUM, chromium, open_report
 
 
 def with_violation(events):

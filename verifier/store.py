@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from taala.formats import jsonl
 from taala.history import Event, History
@@ -78,7 +79,8 @@ class Run:
         return copied
 
     def write_report(self, history: History, result: CheckResult) -> Path:
-        from taala.report import write_report  # jinja2 and templates only when a report is wanted
+        # jinja2 and templates only when a report is wanted
+        from taala.report import write_report
 
         return write_report(history, result, self.path / "report.html")
 

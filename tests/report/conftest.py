@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from taala.checker import check
 from taala.formats import load
 from taala.models import get

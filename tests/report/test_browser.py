@@ -6,7 +6,6 @@ One browser serves the whole module (starting Chromium costs about a second).
 from __future__ import annotations
 
 import pytest
-
 from taala.history import Event, History
 from taala.report import render_report, report_data
 from taala.report.data import lock_semantics

@@ -8,8 +8,7 @@ import re
 from taala.checker import check
 from taala.history import Event, History
 from taala.models import get
-from taala.report import render_report, report_data
-from taala.report import window
+from taala.report import render_report, report_data, window
 from taala.report.data import PRIMARY, lock_semantics
 from taala.report.faults import fault_bands
 from taala.report.html import script_json
@@ -72,6 +71,7 @@ def test_fencing_tokens_on_acquires_and_holds_without_timestamps():
     assert [h["token"] for h in d["holds"]["keys"][0]["holds"]] == ["1", "2", "1"]
     assert d["holds"]["keys"][0]["holds"][-1]["t1"] is None  # never released: open to the end
     assert "fencing token 1, but p1 had been given token 2" in d["explanation"]["plain"]
+    assert d["explanation"]["plain"].endswith("during the nemesis fault kill (event 6 to event 7).")
     assert d["latency"] == []
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
-
 from taala.cli.app import app
 from taala.cli.show import summarize
 from taala.formats import load
+from typer.testing import CliRunner
 
 from tests.report.conftest import ETCD, REDIS
 

@@ -6,11 +6,10 @@ import json
 import os
 import re
 
-from typer.testing import CliRunner
-
 from taala.cli.app import app
 from taala.formats import load
 from taala.store import Store
+from typer.testing import CliRunner
 
 from tests.report.conftest import ETCD, REDIS, checked
 

@@ -11,11 +11,10 @@ import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
-
 from taala.checker import check as run_check
 from taala.cli.app import app
 from taala.cli.check import EXIT_BAD_INPUT, exit_status
@@ -61,9 +60,9 @@ def summarize(history: History, top: int) -> dict[str, Any]:
 @app.command()
 def show(
     file: Path = typer.Argument(..., help="A history file (JSONL, Jepsen EDN or Jepsen op lines)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Also check against this model and show the verdict."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Also check against this model and show the verdict."),
     top: int = typer.Option(10, "--top", min=1, help="How many keys (partitions) to list, busiest first."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help=f"Force the input format: {', '.join(FORMATS)}."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help=f"Force the input format: {', '.join(FORMATS)}."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary (and result) as one JSON object."),
 ) -> None:
     """Summarize a history: ops and outcomes, keys, nemesis faults; with --model, the verdict.

@@ -15,7 +15,7 @@ from taala.report.data import lock_semantics, report_data
 from taala.report.html import render_html
 from taala.result import CheckResult
 
-__all__ = ["render_report", "write_report", "report_data"]
+__all__ = ["render_report", "report_data", "write_report"]
 
 
 def render_report(history: History, result: CheckResult, lock: LockSemantics | None = None) -> str:

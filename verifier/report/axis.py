@@ -8,7 +8,7 @@ positions (file order is the real-time order either way).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from taala.history import Event
 

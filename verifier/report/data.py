@@ -9,7 +9,8 @@ history ends".
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 from taala.checks.holds import OPEN, holds
 from taala.history import OK, History, Operation
@@ -29,7 +30,8 @@ PRIMARY, SECONDARY = 1, 2  # how strongly an op is highlighted
 
 def lock_semantics(result: CheckResult) -> LockSemantics | None:
     """The lock semantics of the model the result was checked under, if it is a lock model."""
-    from taala.models import available  # the model registry scans plugins: only when needed
+    # the model registry scans plugins: only when needed
+    from taala.models import available
 
     cls = available().get(result.model.split("(", 1)[0])
     return None if cls is None else cls.lock
@@ -100,7 +102,7 @@ def _op(op: Operation, lane: int, axis: TimeAxis, hl: int, fenced_acquire: bool)
     }
 
 
-def _overlaps(start: int, end: int | float | None, lo: int, hi: int) -> bool:
+def _overlaps(start: int, end: float | None, lo: int, hi: int) -> bool:
     return start <= hi and (end is None or end >= lo)
 
 

@@ -9,7 +9,7 @@ the fault that was active at the time; anything else keeps the checker's own sen
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from taala.history import FAIL, OK, Operation
 from taala.model import LockSemantics
@@ -23,7 +23,8 @@ def explain(ce: Counterexample, ops: Sequence[Operation], lock: LockSemantics | 
     if lock is None:
         return ce.explanation
     if ce.check == "fencing" and len(ce.ops) >= 2:
-        return _fencing(ce.ops[0], ce.ops[-1], axis)
+        earlier, later = ce.ops[0], ce.ops[-1]
+        return _fencing(earlier, later, axis) + _during(bands, earlier.ret, later.ret, axis)
     acquires = sorted((op for op in ce.ops if op.f in lock.acquire and op.status == OK), key=lambda op: op.ret)
     later = acquires[-1] if acquires else None
     earlier = next((op for op in acquires if later is not None and op.process != later.process), None)
@@ -37,11 +38,7 @@ def explain(ce: Counterexample, ops: Sequence[Operation], lock: LockSemantics | 
         f"{process_label(later.process)} acquired it at {axis.describe(took_at)}; "
         f"{_release_fate(earlier, release, later, axis)}."
     )
-    fault = _active_fault(bands, earlier.ret, later.ret)
-    if fault is not None:
-        end = "the end" if fault.end is None else axis.describe(axis.at(fault.end))
-        text += f" This happened during the nemesis fault {short(fault.label)} ({axis.describe(axis.at(fault.start))} to {end})."
-    return text
+    return text + _during(bands, earlier.ret, later.ret, axis)
 
 
 def _release_after(acquire: Operation, ops: Sequence[Operation], lock: LockSemantics) -> Operation | None:
@@ -65,13 +62,15 @@ def _release_fate(holder: Operation, release: Operation | None, later: Operation
     return f"{who}'s release at {axis.describe(axis.at(release.call))} never returned"
 
 
-def _active_fault(bands: Sequence[FaultBand], start: int, end: int) -> FaultBand | None:
-    """The first non-instant fault overlapping the span [start, end] of history positions."""
+def _during(bands: Sequence[FaultBand], start: int, end: int, axis: TimeAxis) -> str:
+    """' This happened during the nemesis fault X (a to b).' for the first fault overlapping
+    the span [start, end] of history positions, or '' when the nemesis was quiet."""
     for band in bands:
         band_end = float("inf") if band.end is None else band.end
         if not band.instant and band.start <= end and band_end >= start:
-            return band
-    return None
+            until = "the end" if band.end is None else axis.describe(axis.at(band.end))
+            return f" This happened during the nemesis fault {short(band.label)} ({axis.describe(axis.at(band.start))} to {until})."
+    return ""
 
 
 def _fencing(earlier: Operation, later: Operation, axis: TimeAxis) -> str:

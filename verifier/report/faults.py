@@ -11,8 +11,8 @@ Any other nemesis event (a clock bump, say) is an instant and becomes a zero-wid
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Hashable, Sequence
 
 from taala.history import Event
 

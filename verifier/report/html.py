@@ -15,7 +15,6 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
-
 from taala.formats.jsonl import to_json_bytes
 
 _TEMPLATES = files("taala.report") / "templates"

@@ -6,7 +6,8 @@ ever reach the page as text (JSON data read by `textContent`, or autoescaped by 
 
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 LIMIT = 60
 

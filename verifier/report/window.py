@@ -9,7 +9,7 @@ there is none) and summarizes the rest as counts and an overview histogram.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Sequence
+from collections.abc import Sequence
 
 from taala.history import Operation
 
