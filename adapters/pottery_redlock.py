@@ -1,0 +1,83 @@
+"""pottery's `Redlock` (pottery 3.0.1) on five independent Redis masters: the library
+version of the seed's Razorpay Redlock (seed M4, L1240–1341).
+
+What the pinned source does (pottery/redlock.py):
+
+- `acquire(blocking=False)` makes one attempt: a fresh `uuid4` value, `SET redlock:<key>
+  <uuid> NX PX auto_release_time` sent to all masters in parallel from a thread pool; it
+  returns True as soon as a majority answered yes and the validity (auto_release_time −
+  elapsed − (1 %·auto_release_time + 2 ms), elapsed on a monotonic timer) is positive,
+  leaving the other `SET`s to finish in the background (`BailOutExecutor`). Otherwise it
+  runs the release script on every master and returns False;
+- Redis errors (timeouts, refused connections) are caught per master and logged; with the
+  default `raise_on_redis_errors=False` they only count as "no" votes, so even a majority of
+  failed masters makes `acquire` return False rather than raise. A timed-out `SET` may
+  still land when a stopped node resumes; the failed-path release queued behind it removed
+  it in our runs, and a leftover would be a key nobody owns: a liveness cost, not a safety one;
+- `release()` runs a Lua compare-and-delete on all masters and raises
+  `ReleaseUnlockedLock` unless a majority released (mapped to False here);
+- no renewal (only `extend()`, at most `num_extensions` times) and no fencing token (its
+  `NextID` is a separate counter the lock knows nothing about). The validity is checked
+  once, inside `acquire`, and never handed to the caller.
+
+So it shares Redlock's known failure modes (Kleppmann, 2016): a pause past the lease, and a
+majority of masters forgetting the key (restart without persistence, forward clock jumps).
+
+The adapter creates one `Redlock` per acquisition (the object holds the uuid) and maps the
+returned token, pottery's uuid, back to it for `release`. Masters are `_redis.connect`
+clients (no retries, 0.5 s timeouts). `pottery` is imported inside `__init__`: importing it
+monkey-patches `json.dumps` process-wide (pottery/monkey.py), which only the client
+processes should suffer.
+"""
+
+from __future__ import annotations
+
+from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._redis import connect
+
+
+class PotteryRedlock(Adapter):
+    name = "pottery-redlock"
+    summary = "pottery 3.0.1 Redlock on 5 Redis masters: parallel SET NX PX, majority + validity, no fencing"
+    backend = "redis"
+    nodes = 5
+    server_options = {"clock": True}
+    requires = ("pottery",)
+    expectations = {
+        "none": safe("a majority of 5 nodes holds the key for the whole TTL and holders finish inside it"),
+        "pause": unsafe("no fencing or renewal: a holder paused past auto_release_time overlaps the next holder"),
+        "node-pause": unsafe("the lease runs out while a node is stopped and the 4 live nodes grant it again"),
+        "clock": unsafe("forward jumps on 3 of 5 nodes expire the key on a majority: the lock is granted twice"),
+        "kill": unsafe("3 of 5 nodes restarted empty forget the key: a new majority is granted to a second client"),
+    }
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        from pottery import Redlock, ReleaseUnlockedLock
+
+        self._Redlock = Redlock
+        self._ReleaseUnlockedLock = ReleaseUnlockedLock
+        self.masters = [connect(a) for a in addresses]
+        self._held: dict[str, object] = {}  # token -> the Redlock that took it
+
+    def acquire(self, key):
+        lock = self._Redlock(key=key, masters=self.masters, auto_release_time=self.ttl)
+        if not lock.acquire(blocking=False):
+            return None
+        token = lock._uuid  # pottery's own lock value (uuid4); it exposes no public accessor
+        self._held[token] = lock
+        return token
+
+    def release(self, key, token):
+        lock = self._held.pop(token, None)
+        if lock is None:
+            return False
+        try:
+            lock.release()
+        except self._ReleaseUnlockedLock:
+            return False
+        return True
+
+    def close(self):
+        for master in self.masters:
+            master.close()
