@@ -31,6 +31,5 @@ def connect(address: str, timeout: float = 0.5) -> redis.Redis:
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),
-        retry_on_timeout=False,
         decode_responses=True,
     )

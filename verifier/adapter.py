@@ -69,6 +69,7 @@ class Adapter:
     fenced: ClassVar[bool] = False  # acquire returns a fencing token the resource enforces
     expectations: ClassVar[dict[str, Expectation]] = {}
     requires: ClassVar[tuple[str, ...]] = ()  # importable modules the adapter needs
+    min_ttl: ClassVar[float] = 0.0  # shortest lease the implementation supports (seconds)
 
     def __init__(self, addresses: list[str], *, ttl: float, client: int, resource: str | None = None):
         self.addresses = addresses

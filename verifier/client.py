@@ -1,0 +1,114 @@
+"""Lock clients as separate processes, one per Jepsen process, driven over a pipe.
+
+A client process builds its own adapter instance, so pausing it with SIGSTOP freezes the
+lock library completely (renewal threads included), as a GC pause or a descheduled VM
+would. The coordinator records each op's invocation *before* sending the command and its
+completion *after* the reply arrives, so the recorded interval always contains the real
+one: recording can hide a violation but never invent one.
+
+An op that raises or does not answer within `timeout` is indeterminate (`info`); the
+process that ran it is retired and a fresh one takes its place under a new process id,
+as Jepsen does, so the history never shows a process with two open ops.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from typing import Any
+
+from taala.adapter import Adapter
+from taala.resource import Rejected, Resource
+
+OK, FAIL, INFO = "ok", "fail", "info"
+
+
+def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str) -> None:
+    """The client process: build the adapter, then answer commands until told to stop."""
+    try:
+        adapter = adapter_cls(addresses, ttl=ttl, client=client, resource=resource)
+        store = Resource(resource)
+    except BaseException:
+        conn.send((INFO, None, "client setup failed: " + traceback.format_exc(limit=3)))
+        return
+    conn.send((OK, None, None))
+    while True:
+        try:
+            command, key, arg = conn.recv()
+        except (EOFError, OSError):
+            break
+        if command == "stop":
+            break
+        try:
+            conn.send(_run(adapter, store, command, key, arg))
+        except BaseException as e:  # an exception means "outcome unknown"
+            conn.send((INFO, None, f"{type(e).__name__}: {e}"))
+    try:
+        adapter.close()
+    except Exception:
+        pass
+
+
+def _run(adapter: Adapter, store: Resource, command: str, key: str, arg: Any) -> tuple:
+    if command == "acquire":
+        token = adapter.acquire(key)
+        return (OK, token, None) if token else (FAIL, None, None)
+    if command == "release":
+        return (OK, None, None) if adapter.release(key, arg) else (FAIL, None, None)
+    token = arg.get("token")
+    try:
+        if command == "read":
+            return (OK, store.read(token), None)
+        if command == "write":
+            store.write(arg["value"], token)
+            return (OK, None, None)
+    except Rejected as e:
+        return (FAIL, None, str(e))
+    raise ValueError(f"unknown command {command!r}")
+
+
+class ClientProcess:
+    """The coordinator's handle on one client process."""
+
+    def __init__(self, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
+                 *, startup_timeout: float = 10.0):
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, adapter_cls, addresses, ttl, client, resource), daemon=True)
+        self.process.start()
+        child.close()
+        if not self._conn.poll(startup_timeout):
+            self.kill()
+            raise RuntimeError(f"client {client} did not start within {startup_timeout:g} s")
+        status, _, error = self._conn.recv()
+        if status != OK:
+            self.kill()
+            raise RuntimeError(error)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid  # type: ignore[return-value]
+
+    def call(self, command: str, key: str, arg: Any = None, *, timeout: float) -> tuple[str, Any, str | None]:
+        """Run one command; a missing answer within `timeout` is (INFO, None, "timeout")."""
+        try:
+            self._conn.send((command, key, arg))
+            if self._conn.poll(timeout):
+                return self._conn.recv()
+        except (EOFError, OSError) as e:
+            return (INFO, None, f"client died: {e}")
+        return (INFO, None, f"no answer within {timeout:g} s")
+
+    def stop(self) -> None:
+        try:
+            self._conn.send(("stop", "", None))
+        except OSError:
+            pass
+        self.process.join(1.0)
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2.0)
+        self._conn.close()

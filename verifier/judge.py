@@ -1,0 +1,65 @@
+"""The verdict on one run: did the lock let two clients in, and did it cost data?
+
+The history of a run mixes two objects, so it is judged in two parts with the ordinary
+checker (nemesis events go with both):
+
+- the lock (`acquire`/`release` on key "lock") against `mutex`, or `fenced-mutex` when
+  the adapter hands out fencing tokens, plus the direct overlap check: two holders;
+- the resource (`read`/`cas` on key "resource") against `cas-register` starting at 0:
+  a lost update is a `cas` from a value the register no longer held: the damage.
+
+A fenced adapter is judged by its resource alone. Fencing exists precisely so that two
+clients *believing* they hold the lock cannot both touch the data; its lock part is still
+checked and reported, but two believers are not a violation there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taala.checker import check
+from taala.history import History
+from taala.models import get as get_model
+from taala.result import CheckResult, Counterexample
+
+LOCK_FS = {"acquire", "release"}
+RESOURCE_FS = {"read", "cas"}
+
+
+@dataclass
+class Verdict:
+    violation: bool
+    lock: CheckResult
+    resource: CheckResult
+    fenced: bool
+
+    @property
+    def counterexample(self) -> Counterexample | None:
+        if self.lock.valid is False and not self.fenced:
+            return self.lock.counterexample
+        return self.resource.counterexample
+
+    @property
+    def damage(self) -> Counterexample | None:
+        return self.resource.counterexample
+
+    def to_dict(self) -> dict:
+        return {
+            "violation": self.violation,
+            "fenced": self.fenced,
+            "lock": self.lock.to_dict(),
+            "resource": self.resource.to_dict(),
+        }
+
+
+def _part(history: History, fs: set[str]) -> History:
+    events = [e for e in history.events if e.is_nemesis or e.f in fs]
+    return History(events, source=history.source)
+
+
+def judge(history: History, *, fenced: bool, time_limit: float = 10.0) -> Verdict:
+    lock_model = get_model("fenced-mutex" if fenced else "mutex")
+    lock = check(_part(history, LOCK_FS), lock_model, time_limit=time_limit, workers=1)
+    resource = check(_part(history, RESOURCE_FS), get_model("cas-register:initial=0"), time_limit=time_limit, workers=1)
+    violation = resource.valid is False or (lock.valid is False and not fenced)
+    return Verdict(violation, lock, resource, fenced)
