@@ -57,6 +57,8 @@ class Campaign:
     run: Run | None = None
     verdict: Verdict | None = None
     reproducer: str | None = None
+    damage_schedule: list | None = None  # the minimal schedule with the holders' writes added
+    damage_verdict: Verdict | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -66,6 +68,8 @@ class Campaign:
     def to_dict(self) -> dict[str, Any]:
         ce = self.verdict.counterexample if self.verdict else None
         damage = self.verdict.damage if self.verdict else None
+        if damage is None and self.damage_verdict is not None:
+            damage = self.damage_verdict.damage
         return {
             "adapter": self.adapter,
             "violation": self.violation,
@@ -78,6 +82,7 @@ class Campaign:
             "size": counts(self.schedule) if self.schedule else None,
             "explanation": ce.explanation if ce else None,
             "damage": damage.explanation if damage else None,
+            "damage_schedule": self.damage_schedule,
         }
 
 
@@ -162,10 +167,37 @@ def vet(
         if minimal is not None:
             campaign.schedule = [list(step) for step in minimal]
             campaign.run, campaign.verdict = violating[json.dumps(minimal)]
+            if campaign.verdict.damage is None:
+                _demonstrate_damage(env, campaign, ttl=ttl, clients=clients)
             if store is not None:
                 campaign.reproducer = save_reproducer(campaign, ttl=ttl, clients=clients, store=store)
     campaign.elapsed_s = time.monotonic() - started
     return campaign
+
+
+def with_writes(schedule: list) -> list:
+    """The schedule with every holder doing its read-modify-write: each client reads right
+    after acquiring, and at the end the clients write back, latest acquirer first, so a
+    stale holder's write lands last, the way a paused client's write does."""
+    out, order = [], []
+    for step in schedule:
+        out.append(list(step))
+        if step[0] == "acquire":
+            out.append(["read", step[1]])
+            order.append(step[1])
+    return out + [["write", c] for c in reversed(list(dict.fromkeys(order)))]
+
+
+def _demonstrate_damage(env: Environment, campaign: Campaign, *, ttl: float, clients: int) -> None:
+    """Show what two holders cost: run the minimal schedule once more with writes added.
+
+    The shrunk schedule is minimal for "two clients believed they held the lock"; whether
+    that loses data depends on what they do inside. This single extra run answers it."""
+    schedule = with_writes(campaign.schedule or [])
+    result = run(env, schedule, ttl=ttl, clients=clients)
+    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+    if verdict.damage is not None:
+        campaign.damage_schedule, campaign.damage_verdict = schedule, verdict
 
 
 def _budget_ran_out(e: BaseException) -> bool:
@@ -191,7 +223,8 @@ def save_reproducer(campaign: Campaign, *, ttl: float, clients: int, store: str 
         "schedule": campaign.schedule,
         "steps": [describe(step) for step in campaign.schedule],
         "explanation": campaign.verdict.counterexample.explanation if campaign.verdict.counterexample else None,
-        "damage": campaign.verdict.damage.explanation if campaign.verdict.damage else None,
+        "damage": campaign.to_dict()["damage"],
+        "damage_schedule": campaign.damage_schedule,
         "history": campaign.run.history.to_dicts(),
     }
     path = run_dir.write_json("reproducer.json", reproducer)

@@ -7,7 +7,7 @@ import importlib
 from taala.cli.app import app
 
 # Subcommand modules; a missing optional one (being built) must not break the others.
-for _name in ("check", "cluster", "show"):
+for _name in ("check", "cluster", "show", "vet"):
     try:
         importlib.import_module(f"taala.cli.{_name}")
     except ModuleNotFoundError as e:

@@ -1,0 +1,208 @@
+"""`taala vet`, `taala replay` and `taala adapters`: vetting lock implementations."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from taala.adapter import FAULTS, Adapter
+from taala.adapters import available, get
+from taala.cli.app import app
+from taala.formats.jsonl import to_json_bytes
+from taala.schedule import counts, describe
+from taala.servers import ServerError
+
+EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True, markup=False, highlight=False).print(f"taala: {message}")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _adapter(name: str) -> type[Adapter]:
+    try:
+        cls = get(name)
+    except ValueError as e:
+        _fail(str(e))
+    missing = [m for m in cls.requires if importlib.util.find_spec(m) is None]
+    if missing:
+        _fail(f"adapter {name!r} needs the Python module(s) {', '.join(missing)}: pip install 'taala[adapters]'")
+    return cls
+
+
+def _quiet(json_out: bool) -> bool:
+    return json_out or os.environ.get("CI") == "true" or not sys.stderr.isatty()
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+@app.command()
+def vet(
+    adapter: str = typer.Argument(..., help="Adapter to vet (see `taala adapters`)."),
+    faults: Optional[str] = typer.Option(
+        None, "--faults", help="Comma-separated faults to inject: " + ", ".join(FAULTS) + ". Default: every fault the adapter declares."
+    ),
+    budget: float = typer.Option(60.0, "--budget", min=1.0, help="Seconds to search for a violation (shrinking gets as long again, at least 30 s)."),
+    ttl: float = typer.Option(0.25, "--ttl", min=0.05, help="Lease length in seconds; faults last 2 leases."),
+    clients: int = typer.Option(2, "--clients", min=1, max=8, help="Number of lock clients (separate processes)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed for the schedule search."),
+    store: Path = typer.Option(Path("store"), "--store", help="Where run directories and reproducers go."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+) -> None:
+    """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
+
+    Starts the adapter's real servers on free loopback ports, drives lock clients through
+    Hypothesis-generated schedules of operations and faults, and checks every history.
+    Exit status: 0 no violation found in the budget, 1 violation found, 2 bad input.
+
+    Examples:
+
+      taala vet seed-redis --faults pause
+
+      taala vet seed-redlock --faults clock,kill --budget 120 --json
+    """
+    cls = _adapter(adapter)
+    chosen = [f.strip() for f in faults.split(",") if f.strip()] if faults else cls.faults() or ["none"]
+    unknown = [f for f in chosen if f not in FAULTS]
+    if unknown:
+        _fail(f"unknown fault(s) {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
+    from taala.vet import vet as run_vet  # imported late: pulls in Hypothesis
+
+    bar = _progress(_quiet(json_out))
+    task = None
+
+    def show(event: dict) -> None:
+        if bar is not None and task is not None:
+            smallest = event.get("smallest")
+            what = f"{event['phase']}: {event['examples']} schedules tried"
+            if smallest:
+                what += f", smallest violation so far {smallest} steps"
+            bar.update(task, description=what)
+
+    try:
+        if bar is not None:
+            with bar:
+                task = bar.add_task(f"vetting {adapter} under {', '.join(chosen)}", total=None)
+                campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store, progress=show)
+        else:
+            campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store)
+    except ServerError as e:
+        _fail(str(e).splitlines()[0] if not os.environ.get("TAALA_DEBUG") else str(e))
+    except KeyboardInterrupt:
+        _fail("interrupted; servers stopped")
+    if json_out:
+        sys.stdout.buffer.write(to_json_bytes(campaign.to_dict()) + b"\n")
+    else:
+        _render_campaign(Console(highlight=False, soft_wrap=True), campaign)
+    raise typer.Exit(EXIT_VIOLATION if campaign.violation else EXIT_SAFE)
+
+
+def _render_campaign(out: Console, campaign) -> None:
+    head = f"{campaign.adapter} under {', '.join(campaign.faults)}: {campaign.examples} schedules in {campaign.elapsed_s:.1f} s"
+    if not campaign.violation:
+        out.print(Text.assemble(("no violation found", "bold green"), f"  ({head})"))
+        return
+    out.print(Text.assemble(("VIOLATION", "bold red"), f"  ({head})"))
+    size = counts(campaign.schedule)
+    out.print(f"minimal schedule ({size['clients']} client(s), {size['operations']} operation(s), {size['faults']} fault(s)):")
+    for n, step in enumerate(campaign.schedule, start=1):
+        out.print(Text(f"  {n}. {describe(step)}"))
+    verdict = campaign.verdict
+    if verdict.counterexample is not None:
+        out.print(Text("two holders: ", style="bold") + Text(verdict.counterexample.explanation))
+    if verdict.damage is not None:
+        out.print(Text("damage: ", style="bold") + Text(verdict.damage.explanation))
+    elif campaign.damage_verdict is not None:
+        out.print(Text("damage: ", style="bold") + Text(
+            "with both holders doing their read-modify-write (reads after acquiring, writes at the end), "
+            + campaign.damage_verdict.damage.explanation))
+    elif not verdict.fenced:
+        out.print(Text("damage: none recorded (the holders' writes did not collide when replayed)"))
+    if campaign.reproducer:
+        out.print(Text(f"reproducer: {campaign.reproducer}   (re-run it: taala replay {campaign.reproducer})"))
+        report = Path(campaign.reproducer).with_name("report.html")
+        if report.exists():
+            out.print(Text(f"report: {report}"))
+
+
+@app.command()
+def replay(
+    file: Path = typer.Argument(..., help="A reproducer.json written by `taala vet`."),
+    runs: int = typer.Option(10, "--runs", min=1, help="How many times to re-execute the schedule."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+) -> None:
+    """Re-execute a reproducer on fresh servers and report how often the violation recurs.
+
+    Exit status: 1 if the violation recurred at least once, 0 if never, 2 bad input.
+    """
+    from taala.vet import load_reproducer, replay as run_replay
+
+    try:
+        data = load_reproducer(file)
+    except (OSError, ValueError) as e:
+        _fail(f"{file}: {e}")
+    cls = _adapter(data["adapter"])
+    bar = _progress(_quiet(json_out))
+    try:
+        if bar is not None:
+            with bar:
+                task = bar.add_task(f"replaying {file}", total=runs)
+                result = run_replay(cls, data, runs=runs, progress=lambda e: bar.update(task, completed=e["run"]))
+        else:
+            result = run_replay(cls, data, runs=runs)
+    except ServerError as e:
+        _fail(str(e).splitlines()[0])
+    if json_out:
+        sys.stdout.buffer.write(to_json_bytes(result.to_dict()) + b"\n")
+    else:
+        Console(highlight=False).print(
+            f"{data['adapter']}: violation reproduced in {result.reproduced} of {result.runs} runs ({result.elapsed_s:.1f} s)")
+    raise typer.Exit(EXIT_VIOLATION if result.reproduced else EXIT_SAFE)
+
+
+@app.command()
+def adapters(json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the lock adapters, their backends, and their expected verdict under each fault."""
+    found = available()
+    if json_out:
+        out = {
+            name: {
+                "summary": cls.summary,
+                "backend": cls.backend,
+                "nodes": cls.nodes,
+                "fenced": cls.fenced,
+                "expectations": {f: {"verdict": e.verdict, "reason": e.reason} for f, e in cls.expectations.items()},
+            }
+            for name, cls in found.items()
+        }
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return
+    console = Console(highlight=False)
+    table = Table(show_lines=True)
+    for col in ("adapter", "backend", "faults: expected verdict (reason)"):
+        table.add_column(col)
+    for name, cls in found.items():
+        lines = Text()
+        for fault, exp in cls.expectations.items():
+            lines.append(f"{fault}: ", style="bold")
+            lines.append(exp.verdict, style="green" if exp.safe else "red")
+            lines.append(f" ({exp.reason})\n")
+        backend = "none" if cls.backend is None else f"{cls.backend} x{cls.nodes}"
+        table.add_row(Text(f"{name}\n", style="bold") + Text(cls.summary), backend, lines)
+    console.print(table)
