@@ -137,3 +137,25 @@ def pytest_runtest_makereport(item, call):
     for server in list(live_servers)[:_MAX_LOGS_PER_REPORT]:
         report.sections.append(
             (f"taala {server.kind} {server.name} log ({server.log_path})", server.log_tail(30)))
+
+
+# --- vetting budgets (used by verifier/test_adapters.py and by users' own vetting tests) ---
+
+def pytest_addoption(parser):
+    group = parser.getgroup("taala")
+    group.addoption(
+        "--taala-budget",
+        type=float,
+        default=None,
+        help="Scale every vetting budget by this factor (default 1, or $TAALA_BUDGET); "
+        "e.g. 10 for a nightly run.",
+    )
+
+
+@pytest.fixture(scope="session")
+def taala_budget(request) -> float:
+    """The factor vetting budgets are multiplied by (--taala-budget, else $TAALA_BUDGET, else 1)."""
+    value = request.config.getoption("--taala-budget")
+    if value is None:
+        value = float(os.environ.get("TAALA_BUDGET", "1"))
+    return value
