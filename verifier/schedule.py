@@ -25,6 +25,8 @@ expressed in leases (TTLs), so the same schedule means the same thing at any TTL
 - `["kill", n]`: kill node n and restart it empty (no persistence).
 
 Steps run one after another; an op's invocation and completion are recorded around it.
+A fault step is skipped while no client believes it holds the lock: with one op at a time
+nothing is in flight then, so the fault could not touch any hold.
 """
 
 from __future__ import annotations

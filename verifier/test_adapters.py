@@ -15,7 +15,7 @@ from taala.adapters import available
 from taala.schedule import counts
 from taala.vet import vet
 
-SEARCH_BUDGET_S = 60.0  # an unsafe lock must be caught within this (times the factor)
+SEARCH_BUDGET_S = 90.0  # an unsafe lock must be caught within this (times the factor)
 SHRINK_BUDGET_S = 20.0
 SAFE_BUDGET_S = 15.0  # a safe lock must survive this long (times the factor)
 

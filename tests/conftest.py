@@ -1,4 +1,4 @@
-"""Helpers for tests against real servers."""
+"""Helpers for the tests against real servers."""
 
 from pathlib import Path
 
@@ -27,9 +27,14 @@ def client_for():
         c.close()
 
 
+REAL_SERVER_DIRS = ("servers", "nemesis")  # tests/adapters sets its own
+
+
 def pytest_collection_modifyitems(items):
-    """Real servers must never hang a run: every test here gets a hard time limit."""
+    """Real servers must never hang a run: every test against them gets a hard time limit."""
     here = Path(__file__).parent
+    dirs = [here / d for d in REAL_SERVER_DIRS]
     for item in items:
-        if here in Path(item.fspath).parents and not item.get_closest_marker("timeout"):
+        path = Path(item.fspath)
+        if any(d in path.parents for d in dirs) and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(90))
