@@ -1,0 +1,103 @@
+"""The vetting pipeline end to end on real servers: runner, judge, shrink, reproducer, replay, CLI."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import taala.cli  # noqa: F401  (registers the commands)
+from taala.adapters import get
+from taala.cli.app import app
+from taala.judge import judge
+from taala.runner import Environment, run
+from taala.schedule import schedules, validate
+from taala.vet import load_reproducer, replay, vet, with_writes
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_two_holders_and_lost_update_are_both_seen():
+    with Environment(get("no-lock")) as env:
+        result = run(env, [["acquire", 0], ["acquire", 1], ["read", 0], ["read", 1], ["write", 0], ["write", 1]],
+                     ttl=0.25, clients=2)
+    verdict = judge(result.history, fenced=False)
+    assert verdict.violation
+    assert "two clients held 'lock' at once" in verdict.counterexample.explanation
+    assert verdict.damage is not None and "cas from 0 to 1" in verdict.damage.explanation
+
+
+def test_seed_redis_lock_is_safe_when_clients_take_turns():
+    with Environment(get("seed-redis")) as env:
+        result = run(env, [["acquire", 0], ["read", 0], ["write", 0], ["release", 0], ["acquire", 1], ["write", 1]],
+                     ttl=0.25, clients=2)
+    assert not judge(result.history, fenced=False).violation
+    fs = [(e.type, e.f) for e in result.history.events if not e.is_nemesis]
+    assert fs.count(("ok", "acquire")) == 2 and fs.count(("ok", "cas")) == 2
+
+
+def test_fencing_turns_a_stale_holder_away():
+    with Environment(get("fenced-redis")) as env:
+        result = run(env, [["acquire", 0], ["read", 0], ["pause", 0], ["acquire", 1], ["write", 1], ["write", 0]],
+                     ttl=0.25, clients=2)
+    verdict = judge(result.history, fenced=True)
+    assert verdict.lock.valid is False  # two clients believed they held it...
+    assert not verdict.violation  # ...but the resource rejected the stale one
+    assert any(e.type == "fail" and e.f == "cas" for e in result.history.events)
+
+
+def test_vet_finds_shrinks_saves_and_replays(tmp_path):
+    campaign = vet(get("no-lock"), ["none"], budget=30, store=tmp_path, seed=1)
+    assert campaign.violation
+    assert campaign.schedule == [["acquire", 0], ["acquire", 1]]
+    data = load_reproducer(campaign.reproducer)
+    assert data["schedule"] == campaign.schedule and data["history"]
+    assert (tmp_path / "no-lock" / "latest" / "report.html").exists()
+    again = replay(get("no-lock"), data, runs=3)
+    assert again.reproduced == 3
+
+
+def test_with_writes_puts_the_stale_write_last():
+    assert with_writes([["acquire", 0], ["pause", 0], ["acquire", 1]]) == [
+        ["acquire", 0], ["read", 0], ["pause", 0], ["acquire", 1], ["read", 1], ["write", 1], ["write", 0]]
+
+
+def test_generated_schedules_are_valid():
+    from hypothesis import given, settings
+
+    @settings(max_examples=200, deadline=None)
+    @given(schedules(["pause", "kill", "clock"], clients=2, nodes=5))
+    def check(schedule):
+        assert validate(schedule, clients=2, nodes=5) == []
+
+    check()
+
+
+def test_cli_bad_input_is_one_line_and_exit_2():
+    runner = CliRunner()
+    for args, needle in [(["vet", "nope"], "unknown adapter 'nope'"),
+                         (["vet", "seed-redis", "--faults", "meteor"], "unknown fault(s) meteor"),
+                         (["replay", "/nonexistent.json"], "/nonexistent.json")]:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert needle in result.output and "Traceback" not in result.output
+
+
+def test_cli_vet_json_and_replay(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "taala", "vet", "no-lock", "--faults", "none", "--budget", "20",
+                          "--store", str(tmp_path), "--json", "--seed", "1"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out.stderr
+    result = json.loads(out.stdout)
+    assert {"adapter", "violation", "faults", "examples", "elapsed_s", "reproducer", "minimal_steps"} <= set(result)
+    assert result["violation"] is True and result["minimal_steps"] == 2
+    again = subprocess.run([sys.executable, "-m", "taala", "replay", result["reproducer"], "--runs", "2", "--json"],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1 and json.loads(again.stdout)["reproduced"] == 2
+
+
+def test_cli_adapters_lists_expectations():
+    result = CliRunner().invoke(app, ["adapters", "--json"])
+    data = json.loads(result.output)
+    assert data["seed-redis"]["expectations"]["pause"]["verdict"] == "unsafe"
+    assert data["fenced-redis"]["expectations"]["pause"]["verdict"] == "safe"
