@@ -1,18 +1,8 @@
-"""Shared Redis plumbing for adapters: connections that never retry behind our back.
-
-redis-py 8 retries a timed-out command up to 10 times by default (infra notes §2): a
-retried `SET NX` that had succeeded the first time hands one client the lock twice and
-hides the timeout from the history. Every adapter connection disables retries, so a
-timeout surfaces as an exception (recorded as `info`).
-"""
+"""Shared Redis plumbing for adapters: retry-free connections and the owner-checked release."""
 
 from __future__ import annotations
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
-from taala.adapter import host_port
+from taala.redis_connect import connect
 
 # Lua compare-and-delete: the release the seed (and the Redis docs) use.
 RELEASE_IF_OWNER = """
@@ -22,14 +12,4 @@ end
 return 0
 """
 
-
-def connect(address: str, timeout: float = 0.5) -> redis.Redis:
-    host, port = host_port(address)
-    return redis.Redis(
-        host=host,
-        port=port,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        decode_responses=True,
-    )
+__all__ = ["RELEASE_IF_OWNER", "connect"]

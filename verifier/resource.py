@@ -13,7 +13,7 @@ stale holder's access fails instead of doing damage (Kleppmann's fencing).
 
 from __future__ import annotations
 
-from taala.adapters._redis import connect
+from taala.redis_connect import connect
 
 VALUE, FENCE = "resource:value", "resource:fence"
 

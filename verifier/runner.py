@@ -22,6 +22,7 @@ from taala.client import FAIL, INFO, OK, ClientProcess
 from taala.formats.event_fields import freeze
 from taala.history import Event, History
 from taala.nemesis import Nemesis, ProcessClient
+from taala.redis_connect import connect
 from taala.schedule import FAULT_LEASES, FAULT_STEPS, Schedule
 from taala.servers import BACKENDS, start_redis
 
@@ -85,8 +86,6 @@ class Environment:
 
 
 def _flush(address: str) -> None:
-    from taala.adapters._redis import connect
-
     r = connect(address, timeout=2.0)
     try:
         r.flushall()
