@@ -122,104 +122,132 @@ class _Recorder:
 
 def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int, op_timeout: float | None = None) -> Run:
     """Execute `schedule` with `clients` fresh client processes; always heals and cleans up."""
-    adapter_cls = env.adapter_cls
-    op_timeout = op_timeout if op_timeout is not None else max(2.0, 4 * ttl)
-    fault_s = FAULT_LEASES * ttl
     env.reset()
-    rec = _Recorder()
     started = time.monotonic()
-    procs: dict[int, ClientProcess] = {}
-    pid_of = {c: c for c in range(clients)}  # client slot -> current Jepsen process id
-    tokens: dict[int, Any] = {}  # slot -> token of the hold it believes it has
-    seen: dict[int, int] = {}  # slot -> resource value it read and has not written back yet
-    next_pid = clients
-    max_holders = 0
-
-    def client(c: int) -> ClientProcess:
-        if c not in procs:
-            procs[c] = ClientProcess(adapter_cls, env.addresses, ttl, c, env.resource_address)
-        return procs[c]
-
-    def retire(c: int) -> None:
-        nonlocal next_pid
-        procs.pop(c).kill()
-        tokens.pop(c, None)
-        seen.pop(c, None)
-        pid_of[c], next_pid = next_pid, next_pid + 1
-
-    def op(c: int, f: str, command: str, key: str, arg: Any = None, value: Any = None) -> tuple[str, Any]:
-        p = pid_of[c]
-        rec.add("invoke", p, f, value, key)
-        status, result, error = client(c).call(command, key, arg, timeout=op_timeout)
-        out = result if status == OK and result is not None else value
-        rec.add(status, p, f, out, key, error)
-        if status == INFO:
-            retire(c)
-        return status, result
-
+    session = _Session(env, ttl=ttl, clients=clients, op_timeout=op_timeout or max(2.0, 4 * ttl))
     try:
-        with Nemesis(record=rec.nemesis) as nemesis:
+        with Nemesis(record=session.rec.nemesis) as nemesis:
+            session.nemesis = nemesis
             for c in range(clients):  # start every client up front, before any fault
-                client(c)
+                session.client(c)
             for kind, target in schedule:
-                if kind in FAULT_STEPS and not tokens:
+                if kind in FAULT_STEPS and not session.tokens:
                     # Steps run one at a time, so while nobody believes it holds the lock no
                     # acquire is in flight either: a fault now cannot touch any hold. Skipping
                     # it keeps the search (and the wall clock) on faults that can matter.
                     continue
-                if kind == "acquire":
-                    if target in tokens:  # a holder does not take its own lock again
-                        continue
-                    status, token = op(target, "acquire", "acquire", LOCK_KEY, value=None)
-                    if status == OK:
-                        tokens[target] = token
-                        max_holders = max(max_holders, len(tokens))
-                elif kind == "release":
-                    if target in tokens:  # only a client that believes it holds the lock releases
-                        op(target, "release", "release", LOCK_KEY, tokens.pop(target))
-                elif kind in ("read", "write") and target not in tokens:
-                    continue  # the resource is only touched inside a (believed) critical section
-                elif kind == "read":
-                    fence = tokens.get(target) if adapter_cls.fenced else None
-                    status, value = op(target, "read", "read", RESOURCE_KEY, {"token": fence})
-                    if status == OK:
-                        seen[target] = value
-                elif kind == "write":
-                    fence = tokens.get(target) if adapter_cls.fenced else None
-                    if target not in seen:  # read first: the write is always "what I read, plus one"
-                        status, value = op(target, "read", "read", RESOURCE_KEY, {"token": fence})
-                        if status != OK:
-                            continue
-                        seen[target] = value
-                    old = seen.pop(target)
-                    op(target, "cas", "write", RESOURCE_KEY, {"token": fence, "value": old + 1}, value=[old, old + 1])
-                elif kind == "pause":
-                    if target not in tokens:  # pausing a client that holds nothing proves nothing
-                        continue
-                    victim = ProcessClient(client(target).pid, name=f"client {pid_of[target]}")
-                    nemesis.pause_client(victim)
-                    time.sleep(fault_s)
-                    nemesis.resume_client(victim)
-                elif kind == "node-pause":
-                    node = env.nodes[target]
-                    nemesis.pause(node)
-                    time.sleep(fault_s)
-                    nemesis.resume(node)
-                elif kind == "clock":
-                    # No sleep: Redis expires a key lazily when it is next touched, and any
-                    # wait here would be real time passing under the holder's lease.
-                    nemesis.clock_jump(env.nodes[target], fault_s)
-                elif kind == "kill":
-                    node = env.nodes[target]
-                    nemesis.kill(node)
-                    nemesis.restart(node, wipe=True)
-                else:
-                    raise ValueError(f"unknown step {kind!r}")
+                session.step(kind, target)
     finally:
-        for proc in procs.values():
+        session.close()
+    history = History(session.rec.events, source=f"<{env.adapter_cls.name}>")
+    return Run(list(map(list, schedule)), history, session.max_holders, time.monotonic() - started)
+
+
+class _Session:
+    """The state of one run: client processes, who believes it holds the lock, and what
+    each holder read. One method per step kind; each records the ops it performs."""
+
+    def __init__(self, env: Environment, *, ttl: float, clients: int, op_timeout: float):
+        self.env, self.ttl, self.op_timeout = env, ttl, op_timeout
+        self.fault_s = FAULT_LEASES * ttl
+        self.rec = _Recorder()
+        self.nemesis: Nemesis | None = None
+        self.procs: dict[int, ClientProcess] = {}
+        self.pid_of = {c: c for c in range(clients)}  # client slot -> current Jepsen process id
+        self.next_pid = clients
+        self.tokens: dict[int, Any] = {}  # slot -> token of the hold it believes it has
+        self.seen: dict[int, int] = {}  # slot -> resource value read and not yet written back
+        self.max_holders = 0
+
+    def step(self, kind: str, target: int) -> None:
+        getattr(self, "step_" + kind.replace("-", "_"))(target)
+
+    # --- client processes -------------------------------------------------------------
+
+    def client(self, c: int) -> ClientProcess:
+        if c not in self.procs:
+            env = self.env
+            self.procs[c] = ClientProcess(env.adapter_cls, env.addresses, self.ttl, c, env.resource_address)
+        return self.procs[c]
+
+    def retire(self, c: int) -> None:
+        """After an indeterminate op the process is gone for good (Jepsen): new id, new process."""
+        self.procs.pop(c).kill()
+        self.tokens.pop(c, None)
+        self.seen.pop(c, None)
+        self.pid_of[c], self.next_pid = self.next_pid, self.next_pid + 1
+
+    def op(self, c: int, f: str, command: str, key: str, arg: Any = None, value: Any = None) -> tuple[str, Any]:
+        """One recorded op: invocation before the command is sent, completion after the reply."""
+        p = self.pid_of[c]
+        self.rec.add("invoke", p, f, value, key)
+        status, result, error = self.client(c).call(command, key, arg, timeout=self.op_timeout)
+        self.rec.add(status, p, f, result if status == OK and result is not None else value, key, error)
+        if status == INFO:
+            self.retire(c)
+        return status, result
+
+    def close(self) -> None:
+        for proc in self.procs.values():
             proc.stop()
-    history = History(rec.events, source=f"<{adapter_cls.name}>")
-    return Run(list(map(list, schedule)), history, max_holders, time.monotonic() - started)
+
+    # --- client steps: only what a client acting on its belief would do -------------------
+
+    def step_acquire(self, c: int) -> None:
+        if c in self.tokens:  # a holder does not take its own lock again
+            return
+        status, token = self.op(c, "acquire", "acquire", LOCK_KEY)
+        if status == OK:
+            self.tokens[c] = token
+            self.max_holders = max(self.max_holders, len(self.tokens))
+
+    def step_release(self, c: int) -> None:
+        if c in self.tokens:  # only a client that believes it holds the lock releases
+            self.op(c, "release", "release", LOCK_KEY, self.tokens.pop(c))
+
+    def _fence(self, c: int) -> Any:
+        return self.tokens.get(c) if self.env.adapter_cls.fenced else None
+
+    def step_read(self, c: int) -> bool:
+        if c not in self.tokens:  # the resource is only touched inside a critical section
+            return False
+        status, value = self.op(c, "read", "read", RESOURCE_KEY, {"token": self._fence(c)})
+        if status == OK:
+            self.seen[c] = value
+        return status == OK
+
+    def step_write(self, c: int) -> None:
+        if c not in self.tokens or (c not in self.seen and not self.step_read(c)):
+            return  # the write is always "what I read, plus one": read first if needed
+        old = self.seen.pop(c)
+        arg = {"token": self._fence(c), "value": old + 1}
+        self.op(c, "cas", "write", RESOURCE_KEY, arg, value=[old, old + 1])
+
+    # --- fault steps --------------------------------------------------------------------
+
+    def step_pause(self, c: int) -> None:
+        if c not in self.tokens:  # pausing a client that holds nothing proves nothing
+            return
+        victim = ProcessClient(self.client(c).pid, name=f"client {self.pid_of[c]}")
+        self.nemesis.pause_client(victim)
+        time.sleep(self.fault_s)
+        self.nemesis.resume_client(victim)
+
+    def step_node_pause(self, n: int) -> None:
+        node = self.env.nodes[n]
+        self.nemesis.pause(node)
+        time.sleep(self.fault_s)
+        self.nemesis.resume(node)
+
+    def step_clock(self, n: int) -> None:
+        # No sleep: Redis expires a key lazily when it is next touched, and any wait here
+        # would be real time passing under the holder's lease.
+        self.nemesis.clock_jump(self.env.nodes[n], self.fault_s)
+
+    def step_kill(self, n: int) -> None:
+        node = self.env.nodes[n]
+        self.nemesis.kill(node)
+        self.nemesis.restart(node, wipe=True)
 
 
 # Re-exported for callers that build their own ops on the same keys.

@@ -54,7 +54,7 @@ def render_counterexample(console: Console, ce: Counterexample) -> None:
     console.print(table)
     if len(ce.ops) > 20:
         console.print(f"  ... and {len(ce.ops) - 20} more", highlight=False)
-    for n, path in enumerate(ce.partial_linearizations[:1], start=1):
+    for path in ce.partial_linearizations[:1]:
         steps = " -> ".join(f"p{op.process} {op.f}{'' if op.value is None else ' ' + _short(op.value)} [{state}]" for op, state in path[-8:])
         prefix = "... -> " if len(path) > 8 else ""
         console.print(Text("  longest partial linearization: ", style="bold") + Text(prefix + (steps or "(empty)")))

@@ -19,7 +19,7 @@ from taala.adapter import FAULTS, Adapter
 from taala.adapters import available, get
 from taala.cli.app import app
 from taala.formats.jsonl import to_json_bytes
-from taala.schedule import counts, describe
+from taala.schedule import counts, describe, validate
 from taala.servers import ServerError
 
 EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT = 0, 1, 2
@@ -158,6 +158,9 @@ def replay(
     except (OSError, ValueError) as e:
         _fail(f"{file}: {e}")
     cls = _adapter(data["adapter"])
+    problems = validate(data["schedule"], clients=data["clients"], nodes=max(1, cls.nodes))
+    if problems:
+        _fail(f"{file}: {'; '.join(problems)}")
     bar = _progress(_quiet(json_out))
     try:
         if bar is not None:
