@@ -37,7 +37,7 @@ def bench_vet(seeds: int) -> str | None:
         for seed in range(1, seeds + 1):
             c = vet(cls, ["pause"], budget=120, seed=seed, store=store)
             times.append(c.elapsed_s)
-            size = counts(c.schedule) if c.schedule else None
+            size = counts(c.schedule, c.clients) if c.schedule else None
             print(f"  seed {seed}: violation={c.violation} in {c.elapsed_s:.1f} s, {c.examples} schedules, minimal {c.schedule} {size}")
             if c.reproducer and first is None:
                 first = c.reproducer

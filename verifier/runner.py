@@ -201,6 +201,15 @@ class _Session:
             self.tokens[c] = token
             self.max_holders = max(self.max_holders, len(self.tokens))
 
+    def step_race(self, c: int) -> None:
+        """Two acquires in flight at once: the only overlapping ops a schedule makes."""
+        other = (c + 1) % len(self.pid_of)
+        racers = [threading.Thread(target=self.step_acquire, args=(x,)) for x in dict.fromkeys((c, other))]
+        for t in racers:
+            t.start()
+        for t in racers:
+            t.join()
+
     def step_release(self, c: int) -> None:
         if c in self.tokens:  # only a client that believes it holds the lock releases
             self.op(c, "release", "release", LOCK_KEY, self.tokens.pop(c))

@@ -7,6 +7,8 @@ they read as a program in a reproducer file.
 
 Client steps (`c` is a client number):
 - `["acquire", c]`: try to take the lock (skipped while c believes it holds it);
+- `["race", c]`: clients c and c + 1 (mod the number of clients) try to take the lock at
+  the same moment: the one step whose ops overlap in time (each skipped if it holds);
 - `["read", c]`: read the protected resource (a counter) and remember the value v
   (like `write`, only inside c's believed critical section, otherwise skipped);
 - `["write", c]`: write back v + 1 (reading first if it has not read): a read-modify-write
@@ -35,7 +37,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-CLIENT_STEPS = ("acquire", "read", "write", "release")
+CLIENT_STEPS = ("acquire", "race", "read", "write", "release")
 FAULT_STEPS = {"pause": "client", "node-pause": "node", "clock": "node", "kill": "node"}
 FAULT_LEASES = 2.0  # how long a pause lasts / how far a clock jumps, in TTLs
 
@@ -57,7 +59,7 @@ def schedules(
     nothing), and one step in three is a fault when faults are enabled.
     """
     client = st.integers(0, clients - 1)
-    client_step = st.tuples(st.sampled_from(("acquire", "acquire", "acquire", "read", "write", "release")), client)
+    client_step = st.tuples(st.sampled_from(("acquire", "acquire", "acquire", "race", "read", "write", "release")), client)
     fault_options = []
     for kind in (f for f in faults if f in FAULT_STEPS):
         target = client if FAULT_STEPS[kind] == "client" else st.integers(0, nodes - 1)
@@ -87,17 +89,21 @@ def validate(schedule: Any, *, clients: int, nodes: int) -> list[str]:
     return problems
 
 
-def counts(schedule: Schedule) -> dict[str, int]:
-    """How big a schedule is: clients involved, client operations and faults."""
+def counts(schedule: Schedule, clients: int = 2) -> dict[str, int]:
+    """How big a schedule is: clients involved, client operations and faults (a race is two
+    operations); `clients` is how many the campaign had, to resolve a race's partner."""
     ops = [s for s in schedule if not is_fault(s)]
-    clients = {s[1] for s in schedule if s[0] in CLIENT_STEPS or FAULT_STEPS.get(s[0]) == "client"}
-    return {"clients": len(clients), "operations": len(ops), "faults": len(schedule) - len(ops)}
+    involved = {s[1] for s in schedule if s[0] in CLIENT_STEPS or FAULT_STEPS.get(s[0]) == "client"}
+    involved |= {(s[1] + 1) % clients for s in schedule if s[0] == "race"}
+    races = sum(1 for s in ops if s[0] == "race")
+    return {"clients": len(involved), "operations": len(ops) + races, "faults": len(schedule) - len(ops)}
 
 
 def describe(step: Step) -> str:
     kind, target = step
     return {
         "acquire": f"client {target} acquires the lock",
+        "race": f"clients {target} and {target + 1} (mod the number of clients) acquire at the same moment",
         "read": f"client {target} reads the resource",
         "write": f"client {target} writes back what it read, plus one",
         "release": f"client {target} releases the lock",

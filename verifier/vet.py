@@ -53,6 +53,7 @@ class Campaign:
     violation: bool
     examples: int
     elapsed_s: float
+    clients: int = DEFAULT_CLIENTS
     schedule: list | None = None  # the minimal violating schedule
     run: Run | None = None
     verdict: Verdict | None = None
@@ -79,7 +80,7 @@ class Campaign:
             "reproducer": self.reproducer,
             "minimal_steps": self.minimal_steps,
             "schedule": self.schedule,
-            "size": counts(self.schedule) if self.schedule else None,
+            "size": counts(self.schedule, self.clients) if self.schedule else None,
             "explanation": ce.explanation if ce else None,
             "damage": damage.explanation if damage else None,
             "damage_schedule": self.damage_schedule,
@@ -163,7 +164,7 @@ def vet(
             if not _budget_ran_out(e):
                 raise
             minimal = min((json.loads(k) for k in violating), key=len, default=None)
-        campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0)
+        campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients)
         if minimal is not None:
             campaign.schedule = [list(step) for step in minimal]
             campaign.run, campaign.verdict = violating[json.dumps(minimal)]

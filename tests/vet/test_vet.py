@@ -101,3 +101,13 @@ def test_cli_adapters_lists_expectations():
     data = json.loads(result.output)
     assert data["seed-redis"]["expectations"]["pause"]["verdict"] == "unsafe"
     assert data["fenced-redis"]["expectations"]["pause"]["verdict"] == "safe"
+
+
+def test_race_sends_two_acquires_and_exactly_one_wins():
+    with Environment(get("seed-redis")) as env:
+        result = run(env, [["race", 0]], ttl=0.25, clients=2)
+    client_events = [e for e in result.history.events if not e.is_nemesis]
+    assert len(result.history.operations()) == 2  # two ops, properly paired whatever the interleaving
+    outcomes = sorted(e.type for e in client_events if e.type != "invoke")
+    assert outcomes == ["fail", "ok"]  # SET NX lets exactly one win
+    assert not judge(result.history, fenced=False).violation

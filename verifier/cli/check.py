@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import List, Optional
 
@@ -90,11 +91,9 @@ def check(
     verdicts = []
     for path in targets:
         try:
-            if show_progress:
-                with err.status(f"checking {path} ..."):
-                    result = run_check(history := _load(path, fmt, independent), the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
-            else:
-                result = run_check(history := _load(path, fmt, independent), the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
+            with err.status(f"checking {path} ...") if show_progress else nullcontext():
+                history = _load(path, fmt, independent)
+                result = run_check(history, the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
         except HistoryError as e:
             verdicts.append("error")
             if json_out:

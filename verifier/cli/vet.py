@@ -119,7 +119,7 @@ def _render_campaign(out: Console, campaign) -> None:
         out.print(Text.assemble(("no violation found", "bold green"), f"  ({head})"))
         return
     out.print(Text.assemble(("VIOLATION", "bold red"), f"  ({head})"))
-    size = counts(campaign.schedule)
+    size = counts(campaign.schedule, campaign.clients)
     out.print(f"minimal schedule ({size['clients']} client(s), {size['operations']} operation(s), {size['faults']} fault(s)):")
     for n, step in enumerate(campaign.schedule, start=1):
         out.print(Text(f"  {n}. {describe(step)}"))
