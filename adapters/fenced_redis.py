@@ -27,6 +27,7 @@ class FencedRedisLock(Adapter):
     fenced = True
     expectations = {
         "none": safe("fencing tokens order every write"),
+        "slow": safe("a slow holder's stale token is rejected by the resource"),
         "pause": safe("a paused holder's stale token is rejected by the resource"),
         "node-pause": safe("a paused holder's stale token is rejected by the resource"),
         "clock": safe("an early-expired lease only yields a stale token, which the resource rejects"),

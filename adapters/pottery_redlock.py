@@ -45,6 +45,7 @@ class PotteryRedlock(Adapter):
     requires = ("pottery",)
     expectations = {
         "none": safe("a majority of 5 nodes holds the key for the whole TTL and holders finish inside it"),
+        "slow": unsafe("no automatic extension: a holder working past the TTL loses the lock without knowing"),
         "pause": unsafe("no fencing or renewal: a holder paused past auto_release_time overlaps the next holder"),
         "node-pause": unsafe("the lease runs out while a node is stopped and the 4 live nodes grant it again"),
         "clock": unsafe("forward jumps on 3 of 5 nodes expire the key on a majority: the lock is granted twice"),

@@ -40,6 +40,7 @@ class PythonRedisLock(Adapter):
     auto_renewal = False
     expectations = {
         "none": safe("clients finish well inside the TTL, so the key never expires under a holder"),
+        "slow": unsafe("no renewal: a holder working past its expire loses the lock without knowing"),
         "pause": unsafe("TTL lock without fencing: a holder paused past its expire still believes it holds the lock"),
         "node-pause": unsafe("the server's clock keeps running while it is stopped: the lease expires under the holder"),
         "clock": unsafe("Redis expires keys by wall clock: a forward jump ends the lease early"),
@@ -90,6 +91,7 @@ class PythonRedisLockRenewal(PythonRedisLock):
     auto_renewal = True
     expectations = {
         "none": safe("the renewal thread keeps the key alive for as long as the holder runs"),
+        "slow": safe("the renewal thread keeps extending the key while the holder works"),
         "pause": unsafe("SIGSTOP freezes the renewal thread too: the key expires, the next client takes it, "
                         "and on resume the thread dies on NotAcquired without telling the holder"),
         "node-pause": unsafe("renewals cannot reach a stopped server (the timeout kills the thread) and the key "

@@ -27,6 +27,7 @@ class RedisPyLock(Adapter):
     requires = ("redis",)
     expectations = {
         "none": safe("clients finish well inside the TTL, so the key never expires under a holder"),
+        "slow": unsafe("no renewal: a holder working past the TTL loses the lock without knowing"),
         "pause": unsafe("TTL lock without fencing: a holder paused past its timeout still believes it holds the lock"),
         "node-pause": unsafe("the server's clock keeps running while it is stopped: the lease expires under the holder"),
         "clock": unsafe("Redis expires keys by wall clock: a forward jump ends the lease early"),

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 # Faults the runner knows how to inject (see `taala.schedule`).
 FAULTS = {
     "none": "no faults: clients only take turns",
+    "slow": "a holder works for longer than the lease inside its critical section (a slow bank call)",
     "pause": "pause a lock client (SIGSTOP) for longer than the lease: the GC pause",
     "node-pause": "pause a server node (SIGSTOP) for a while",
     "clock": "jump a server node's wall clock forward past the lease",

@@ -234,6 +234,11 @@ class _Session:
 
     # --- fault steps --------------------------------------------------------------------
 
+    def step_slow(self, c: int) -> None:
+        if c not in self.tokens:  # only a holder has a critical section to be slow in
+            return
+        time.sleep(self.fault_s)  # the client process keeps running: renewal threads too
+
     def step_pause(self, c: int) -> None:
         if c not in self.tokens:  # pausing a client that holds nothing proves nothing
             return

@@ -20,6 +20,8 @@ that really acted on their belief, never about a release nobody would have sent.
 
 Fault steps (`n` is a server node number, `c` a client). Every fault lasts a fixed time
 expressed in leases (TTLs), so the same schedule means the same thing at any TTL:
+- `["slow", c]`: client c, holding the lock, keeps working for 2 TTLs (the seed's slow
+  bank call inside the critical section; its process runs, so renewal threads run too);
 - `["pause", c]`: SIGSTOP client c for 2 TTLs, then SIGCONT (the GC pause; skipped
   unless c believes it holds the lock, since only a holder's pause can matter);
 - `["node-pause", n]`: SIGSTOP server node n for 2 TTLs, then SIGCONT;
@@ -38,7 +40,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 CLIENT_STEPS = ("acquire", "race", "read", "write", "release")
-FAULT_STEPS = {"pause": "client", "node-pause": "node", "clock": "node", "kill": "node"}
+FAULT_STEPS = {"slow": "client", "pause": "client", "node-pause": "node", "clock": "node", "kill": "node"}
 FAULT_LEASES = 2.0  # how long a pause lasts / how far a clock jumps, in TTLs
 
 Step = list  # [kind, target]
@@ -107,6 +109,7 @@ def describe(step: Step) -> str:
         "read": f"client {target} reads the resource",
         "write": f"client {target} writes back what it read, plus one",
         "release": f"client {target} releases the lock",
+        "slow": f"client {target} works inside its critical section for {FAULT_LEASES:g} TTLs",
         "pause": f"client {target} is paused (SIGSTOP) for {FAULT_LEASES:g} TTLs",
         "node-pause": f"server node {target} is paused (SIGSTOP) for {FAULT_LEASES:g} TTLs",
         "clock": f"server node {target}'s clock jumps {FAULT_LEASES:g} TTLs forward",
