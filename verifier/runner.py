@@ -242,7 +242,8 @@ class _Session:
     def step_pause(self, c: int) -> None:
         if c not in self.tokens:  # pausing a client that holds nothing proves nothing
             return
-        victim = ProcessClient(self.client(c).pid, name=f"client {self.pid_of[c]}")
+        # named by its Jepsen process id, so the report shades exactly that lane
+        victim = ProcessClient(self.client(c).pid, name=self.pid_of[c])
         self.nemesis.pause_client(victim)
         time.sleep(self.fault_s)
         self.nemesis.resume_client(victim)

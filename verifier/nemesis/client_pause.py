@@ -46,9 +46,9 @@ class PauseGate:
 class ProcessClient:
     """A client running in another process, paused with SIGSTOP/SIGCONT."""
 
-    def __init__(self, pid: int, name: str | None = None):
+    def __init__(self, pid: int, name: str | int | None = None):  # an int: the Jepsen process id
         self.process = psutil.Process(pid)
-        self.name = name or f"pid{pid}"
+        self.name = name if name is not None else f"pid{pid}"
 
     def pause(self) -> None:
         self.process.suspend()
