@@ -5,25 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from taala.formats import load, loads
+from taala.formats import load
 from taala.history import HistoryError
+
+from tests.support.parsing import error_of as _error_of
+from tests.support.parsing import parser, summary
 
 DATA = Path(__file__).parent.parent / "data"
 T = "\t"
 
 
-def parse(text: str, **kw):
-    return loads(text, format="jepsen-text", source="jepsen.log", **kw)
+parse = parser("jepsen-text", "jepsen.log")
 
 
 def error_of(text: str, **kw) -> HistoryError:
-    with pytest.raises(HistoryError) as info:
-        parse(text, **kw)
-    return info.value
-
-
-def summary(h):
-    return [(e.index, e.type, e.process, e.f, e.value, e.key, e.line) for e in h.events]
+    return _error_of(parse, text, **kw)
 
 
 # --------------------------------------------------------------------------- valid input

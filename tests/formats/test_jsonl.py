@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from taala.formats import jsonl, load, loads
+from taala.formats import jsonl, load
 from taala.history import Event, HistoryError
+
+from tests.support.parsing import error_of as _error_of
+from tests.support.parsing import parser
 
 DATA = Path(__file__).parent.parent / "data"
 
 
-def parse(text: str, **kw):
-    return loads(text, format="jsonl", source="h.jsonl", **kw)
+parse = parser("jsonl", "h.jsonl")
 
 
 def error_of(text: str, **kw) -> HistoryError:
-    with pytest.raises(HistoryError) as info:
-        parse(text, **kw)
-    return info.value
+    return _error_of(parse, text, **kw)
 
 
 # --------------------------------------------------------------------------- valid input
