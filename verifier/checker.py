@@ -55,6 +55,12 @@ def check(
     )
 
 
+def _several_keys(ops) -> bool:
+    """Deadlock needs two locks; stop looking at the second distinct key."""
+    first = ops[0].key if ops else None
+    return any(op.key != first for op in ops)
+
+
 def _run_checks(ops, model: Model, time_limit, workers, linearizability: bool) -> dict:
     checks = {}
     if linearizability:
@@ -64,6 +70,6 @@ def _run_checks(ops, model: Model, time_limit, workers, linearizability: bool) -
         checks["overlap"] = overlap.check(ops, lock)
         if lock.fenced:
             checks["fencing"] = fencing.check(ops, lock)
-        if deadlock.applies(lock) and len({op.key for op in ops}) > 1:
+        if deadlock.applies(lock) and _several_keys(ops):
             checks["deadlock"] = deadlock.check(ops, lock)
     return checks

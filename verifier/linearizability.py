@@ -21,7 +21,7 @@ import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
 from taala.history import FAIL, OK, PENDING, Operation
 from taala.model import INCONSISTENT, Model
@@ -77,7 +77,7 @@ def _search_all(parts: list[tuple[Hashable, list[Operation]]], model: Model, dea
     for n, (key, ops) in enumerate(parts):
         elapsed = time.monotonic() - started
         left = len(parts) - n
-        if workers > 1 and left > 1 and elapsed > 0.2 and elapsed / n * left > PARALLEL_AFTER_S:
+        if workers > 1 and n and left > 1 and elapsed > 0.2 and elapsed / n * left > PARALLEL_AFTER_S:
             return out + _search_pool(parts[n:], model, deadline, workers)
         r = search(ops, model, deadline=deadline)
         out.append(_PartVerdict(key, r.verdict, r.steps))

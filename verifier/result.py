@@ -8,7 +8,8 @@ Checkers never print; the CLI and the report render these objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable
+from typing import Any
+from collections.abc import Hashable, Iterable
 
 from taala.history import Operation
 

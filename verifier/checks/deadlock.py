@@ -15,7 +15,7 @@ can be freed by any holder, and a single cycle proves nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 import networkx as nx
 

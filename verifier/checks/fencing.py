@@ -9,7 +9,7 @@ acquires returning the same token is also a violation: the resource cannot tell 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 from taala.history import OK, Operation, key_name
 from taala.model import LockSemantics

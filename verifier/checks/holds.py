@@ -11,7 +11,7 @@ retired and never used the lock. They are counted as `uncertain` so the report c
 
 from __future__ import annotations
 
-from typing import Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
 from taala.history import FAIL, OK, Operation, key_name
 from taala.model import LockSemantics

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 from taala.checks.holds import Hold, holds
 from taala.history import Operation, key_name

@@ -6,7 +6,7 @@ import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -49,7 +49,7 @@ def _model_help() -> str:
 
 @app.command()
 def check(
-    files: List[Path] = typer.Argument(..., help="History files or directories (JSONL, Jepsen EDN, Jepsen op lines)."),
+    files: list[Path] = typer.Argument(..., help="History files or directories (JSONL, Jepsen EDN, Jepsen op lines)."),
     model: str = typer.Option(..., "--model", "-m", help=_model_help()),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object per file instead of text."),
     time_limit: Optional[float] = typer.Option(

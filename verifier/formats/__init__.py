@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from taala.formats import edn, jepsen_text, jsonl
 from taala.gcpause import paused_gc

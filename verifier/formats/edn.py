@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import edn_format
 from edn_format import Char, ImmutableList, Keyword, Symbol

@@ -11,7 +11,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import orjson
 
