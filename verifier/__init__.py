@@ -10,13 +10,53 @@ specifications and `taala.adapters` the lock implementations under test.
     result.valid, result.counterexample
 """
 
-from taala.checker import check
-from taala.formats import load, loads
-from taala.history import Event, History, HistoryError, Operation
-from taala.model import INCONSISTENT, LockSemantics, Model
-from taala.models import available as available_models
-from taala.models import get as get_model
-from taala.result import CheckResult, Counterexample
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+# The public names load on first use (PEP 562): `taala --help` and the pytest plugin import
+# this package, and neither should pay for the checker, the readers and the models.
+_EXPORTS = {
+    "check": ("taala.checker", "check"),
+    "load": ("taala.formats", "load"),
+    "loads": ("taala.formats", "loads"),
+    "Event": ("taala.history", "Event"),
+    "History": ("taala.history", "History"),
+    "HistoryError": ("taala.history", "HistoryError"),
+    "Operation": ("taala.history", "Operation"),
+    "INCONSISTENT": ("taala.model", "INCONSISTENT"),
+    "LockSemantics": ("taala.model", "LockSemantics"),
+    "Model": ("taala.model", "Model"),
+    "available_models": ("taala.models", "available"),
+    "get_model": ("taala.models", "get"),
+    "CheckResult": ("taala.result", "CheckResult"),
+    "Counterexample": ("taala.result", "Counterexample"),
+}
+
+if TYPE_CHECKING:
+    from taala.checker import check
+    from taala.formats import load, loads
+    from taala.history import Event, History, HistoryError, Operation
+    from taala.model import INCONSISTENT, LockSemantics, Model
+    from taala.models import available as available_models
+    from taala.models import get as get_model
+    from taala.result import CheckResult, Counterexample
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'taala' has no attribute {name!r}")
+    import importlib
+
+    module, attr = _EXPORTS[name]
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_EXPORTS))
+
 
 __version__ = "0.1.0"
 

@@ -1,19 +1,22 @@
-"""The `taala` command line. Each subcommand is a module registering itself on `app`."""
+"""The `taala` command line.
+
+Subcommand modules register themselves on `taala.cli.app.app` and are imported only when
+their command runs (see `taala.cli.app`), so `taala check` stays fast and needs no extras.
+"""
 
 from __future__ import annotations
 
-import importlib
+import sys
 
-from taala.cli.app import app
-
-# Subcommand modules; a missing optional one (being built) must not break the others.
-for _name in ("check", "cluster", "show", "vet"):
-    try:
-        importlib.import_module(f"taala.cli.{_name}")
-    except ModuleNotFoundError as e:
-        if e.name != f"taala.cli.{_name}":
-            raise
+from taala.cli.app import app, missing_extra_message
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ModuleNotFoundError as e:  # an optional extra's package, imported late by a command
+        message = missing_extra_message(e)
+        if message is None:
+            raise
+        print(f"taala: {message}", file=sys.stderr)
+        sys.exit(2)
