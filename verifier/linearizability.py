@@ -193,9 +193,11 @@ def _involved(culprit: Operation, ops: Sequence[Operation], cut: int, longest) -
     """What a reader must look at: ops overlapping the culprit in time (failed ones too, such
     as a release that came back "lease not found"), and the last steps of the longest
     partial linearization, which put the model in the state that refused the culprit."""
-    picked = {id(op): op for op in ops if op.call <= cut and _overlaps(op, culprit)}
+    # Keyed by `op.id`, not identity: the search ran on the prefix, where an op completed
+    # after the cut is a pending copy; the reader should see the op once, as recorded.
+    picked = {op.id: op for op in ops if op.call <= cut and _overlaps(op, culprit)}
     for op, _ in (longest[0][-3:] if longest else []):
-        picked.setdefault(id(op), op)
+        picked.setdefault(op.id, op)
     return sorted(picked.values(), key=lambda op: op.call)
 
 

@@ -66,3 +66,15 @@ def test_time_limit_gives_unknown_not_a_guess():
     assert out.valid == "unknown"
     assert out.details["unknown_partitions"] == 1
     assert time.monotonic() - started < 5
+
+
+def test_an_op_completed_after_the_prefix_is_involved_once_as_recorded():
+    # The search runs on the shortest invalid prefix, where p0's write (its info completion
+    # comes later) is a pending copy; the involved ops must list it once, as `info`.
+    h = history("""
+        p0 invoke write 1
+        p1 invoke read
+        p1 ok read 2
+        p0 info write 1""")
+    ce = check_linearizability(h.operations(), taala.get_model("cas-register")).counterexample
+    assert [(op.index, op.status) for op in ce.ops] == [(0, "info"), (1, "ok")]
