@@ -34,7 +34,25 @@ def available() -> dict[str, type[Adapter]]:
 
 
 def get(name: str) -> type[Adapter]:
+    """An adapter by registered name, or by import path `package.module:ClassName` (an
+    adapter under development needs no entry point to be vetted)."""
+    if ":" in name:
+        return _by_path(name)
     adapters = available()
     if name not in adapters:
-        raise ValueError(f"unknown adapter {name!r}; available: {', '.join(adapters)}")
+        raise ValueError(f"unknown adapter {name!r}; available: {', '.join(adapters)} (or give module:Class)")
     return adapters[name]
+
+
+def _by_path(spec: str) -> type[Adapter]:
+    module_name, _, class_name = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as e:  # an adapter module that does not even import is bad input
+        raise ValueError(f"cannot import {module_name!r} for adapter {spec!r}: {type(e).__name__}: {e}") from None
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise ValueError(f"{spec!r} is not a taala Adapter subclass")
+    if not cls.name:
+        raise ValueError(f"adapter {spec!r} has no `name`")
+    return cls

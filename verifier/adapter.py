@@ -13,13 +13,19 @@ The runner only calls:
   nemesis never touches: the place for state that must survive faults, e.g. a fencing
   counter);
 - `acquire(key)` -> a token (truthy; the fencing token when `fenced`) if this client now
-  holds the lock, or None if the lock is taken. Raising means "unknown" (a timeout): the
-  runner records an `info` and retires the client, as Jepsen does;
+  holds the lock, or None if the lock is taken. A *blocking* lock (`blocking = True`) may
+  wait up to `max_wait` leases for the lock to be free; the runner keeps other clients
+  going meanwhile, and never times the call out sooner. Raising means "unknown" (a
+  timeout): the runner records an `info` and retires the client, as Jepsen does;
 - `release(key, token)` -> True if released, False if the lock refused (e.g. "not yours");
 - `close()`.
 
 Clients must never retry a write on their own after a timeout (redis-py does by default):
 a retried `SET NX` that had in fact succeeded turns one acquire into two.
+
+`timing` names the durations the lock's safety depends on, in leases (the TTL the runner
+chose): its lease, a renewal interval, a retry delay, a session timeout. The schedules'
+pauses, slow sections and waits are drawn just below and just above each of them.
 
 Each adapter declares its expected verdict under each fault it claims to understand,
 with the reason in one line: `pytest verifier/` holds it to that declaration.
@@ -30,15 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-# Faults the runner knows how to inject (see `taala.schedule`).
-FAULTS = {
-    "none": "no faults: clients only take turns",
-    "slow": "a holder works for longer than the lease inside its critical section (a slow bank call)",
-    "pause": "pause a lock client (SIGSTOP) for longer than the lease: the GC pause",
-    "node-pause": "pause a server node (SIGSTOP) for a while",
-    "clock": "jump a server node's wall clock forward past the lease",
-    "kill": "kill a server node and restart it empty (no persistence)",
-}
+# The faults a schedule can hold (names and one-line summaries): see `taala.faults`.
+from taala.faults import FAULTS  # noqa: E402,F401  (re-exported: adapters name their faults from it)
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,9 @@ class Adapter:
     expectations: ClassVar[dict[str, Expectation]] = {}
     requires: ClassVar[tuple[str, ...]] = ()  # importable modules the adapter needs
     min_ttl: ClassVar[float] = 0.0  # shortest lease the implementation supports (seconds)
+    blocking: ClassVar[bool] = False  # acquire waits for the lock to be free
+    max_wait: ClassVar[float] = 0.0  # longest a blocking acquire waits, in leases
+    timing: ClassVar[dict[str, float]] = {"lease": 1.0}  # durations safety depends on, in leases
 
     def __init__(self, addresses: list[str], *, ttl: float, client: int, resource: str | None = None):
         self.addresses = addresses

@@ -9,11 +9,18 @@ one: recording can hide a violation but never invent one.
 An op that raises or does not answer within `timeout` is indeterminate (`info`); the
 process that ran it is retired and a fresh one takes its place under a new process id,
 as Jepsen does, so the history never shows a process with two open ops.
+
+A client process dies with the thread that forked it (`PR_SET_PDEATHSIG`), so `kill -9`
+of `taala vet` leaves none behind, and writes its stdout and stderr (library warnings and
+tracebacks) to a log file, never over the user's terminal.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
 import traceback
 from typing import Any
 
@@ -21,15 +28,34 @@ from taala.adapter import Adapter
 from taala.resource import Rejected, Resource
 
 OK, FAIL, INFO = "ok", "fail", "info"
+_PR_SET_PDEATHSIG = 1
 
 
-def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str) -> None:
+class AdapterError(RuntimeError):
+    """The adapter could not even be built (its constructor raised): bad input, not a verdict."""
+
+
+def _detach(parent_pid: int, log_path: str | None) -> None:
+    """In the child: die with the parent, and keep output off the user's terminal."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    fd = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
+           parent_pid: int, log_path: str | None) -> None:
     """The client process: build the adapter, then answer commands until told to stop."""
+    _detach(parent_pid, log_path)
     try:
         adapter = adapter_cls(addresses, ttl=ttl, client=client, resource=resource)
         store = Resource(resource)
-    except BaseException:
-        conn.send((INFO, None, "client setup failed: " + traceback.format_exc(limit=3)))
+    except BaseException as e:
+        traceback.print_exc()
+        conn.send((INFO, None, f"{adapter_cls.__name__}(...) raised {type(e).__name__}: {e}"))
         return
     conn.send((OK, None, None))
     while True:
@@ -71,10 +97,11 @@ class ClientProcess:
     """The coordinator's handle on one client process."""
 
     def __init__(self, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
-                 *, startup_timeout: float = 10.0):
+                 *, startup_timeout: float = 10.0, log_path: str | None = None):
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, adapter_cls, addresses, ttl, client, resource), daemon=True)
+        args = (child, adapter_cls, addresses, ttl, client, resource, os.getpid(), log_path)
+        self.process = ctx.Process(target=_serve, args=args, daemon=True)
         self.process.start()
         child.close()
         if not self._conn.poll(startup_timeout):
@@ -83,7 +110,7 @@ class ClientProcess:
         status, _, error = self._conn.recv()
         if status != OK:
             self.kill()
-            raise RuntimeError(error)
+            raise AdapterError(error)
 
     @property
     def pid(self) -> int:
@@ -91,8 +118,20 @@ class ClientProcess:
 
     def call(self, command: str, key: str, arg: Any = None, *, timeout: float) -> tuple[str, Any, str | None]:
         """Run one command; a missing answer within `timeout` is (INFO, None, "timeout")."""
+        sent = self.send(command, key, arg)
+        return sent if sent is not None else self.reply(timeout)
+
+    def send(self, command: str, key: str, arg: Any = None) -> tuple[str, Any, str] | None:
+        """Dispatch a command without waiting; an (INFO, ...) outcome if it could not be sent."""
         try:
             self._conn.send((command, key, arg))
+        except (EOFError, OSError) as e:
+            return (INFO, None, f"client died: {e}")
+        return None
+
+    def reply(self, timeout: float) -> tuple[str, Any, str | None]:
+        """The answer to the command in flight; (INFO, None, ...) if none within `timeout`."""
+        try:
             if self._conn.poll(timeout):
                 return self._conn.recv()
         except (EOFError, OSError) as e:

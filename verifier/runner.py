@@ -2,39 +2,62 @@
 
 `Environment` owns the servers of a campaign: the adapter's backend nodes plus one Redis
 for the protected resource, which the nemesis never touches. Servers are started once and
-reset between runs (faults healed, data flushed), because starting five Redis servers for
-each of hundreds of Hypothesis examples would dominate the campaign.
+reset between runs (faults healed, Redis flushed), because starting five servers for each
+of hundreds of Hypothesis examples would dominate the campaign. Every run also locks a key
+name of its own, so nothing a previous run left behind on *any* backend (a key still under
+its lease, a ZooKeeper node of a session not yet expired, a SQL session still holding a
+lock) can touch the next one; the history always calls it "lock".
 
-`run()` starts fresh client processes, executes the steps in order, one op at a time, and
-returns the history: lock ops on key "lock", resource ops (`read`, `cas`) on key
-"resource", and nemesis events, all in the order they happened.
+`run()` starts fresh client processes and dispatches the steps in order. Each op goes to
+its client and the runner waits for its reply for a short *patience* window: an op still
+running after that (a blocking acquire waiting for the lock, an op stuck on a paused node)
+stays in flight while later steps run, so a waiter can block while the holder works and
+releases. A step for a busy client, faults on that client included, first waits for its op
+to complete. Fast ops thus keep the order of the schedule, which makes a minimal schedule
+replay the same way; `race` puts two acquires in flight at the same moment on purpose.
+When the steps are done the faults are healed and the run *drains*: every holder releases
+and every waiter finishes, so a blocked acquire never outlives its run. The history holds
+lock ops on key "lock", resource ops (`read`, `cas`) on key "resource", and nemesis events,
+each with its real invocation and completion time.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psutil
+
 from taala.adapter import Adapter
 from taala.client import FAIL, INFO, OK, ClientProcess
+from taala.faults import REGISTRY
 from taala.formats.event_fields import freeze
 from taala.history import Event, History
 from taala.nemesis import Nemesis, ProcessClient
 from taala.redis_connect import connect
-from taala.schedule import FAULT_LEASES, FAULT_STEPS, Schedule
+from taala.schedule import WAIT, Schedule, leases
 from taala.servers import BACKENDS, start_redis
 
 LOCK_KEY, RESOURCE_KEY = "lock", "resource"
+DRAIN_ROUNDS = 4  # release-and-wait rounds at the end of a run (each waiter may take the lock once)
+PATIENCE_LEASES, PATIENCE_MAX_S = 0.1, 0.2  # how long a step waits for its op before moving on
 
 
 class Environment:
     """Servers for one campaign; a context manager that always stops them."""
 
-    def __init__(self, adapter_cls: type[Adapter]):
+    def __init__(self, adapter_cls: type[Adapter], *, client_log: str | None = None):
         self.adapter_cls = adapter_cls
+        self.client_log = client_log  # where client processes write their output
         self.cluster = None
+        self._runs = itertools.count(1)
+        self.lock_key = LOCK_KEY
         self.resource = start_redis(1)
         try:
             if adapter_cls.backend is not None:
@@ -47,7 +70,9 @@ class Environment:
 
     @property
     def nodes(self) -> list:
-        return list(self.cluster) if self.cluster is not None else []
+        if self.cluster is None:
+            return []
+        return list(self.cluster) if hasattr(self.cluster, "__iter__") else [self.cluster]  # one server
 
     @property
     def addresses(self) -> list[str]:
@@ -58,7 +83,7 @@ class Environment:
         return self.resource[0].address
 
     def reset(self) -> None:
-        """Back to a clean state: every node running, resumed, on time, and empty."""
+        """Back to a clean state: every node running, resumed, on time; Redis empty; a new key."""
         for node in self.nodes:
             if getattr(node, "paused", False):
                 node.resume()
@@ -70,6 +95,7 @@ class Environment:
         for node in self.nodes + [self.resource[0]]:
             if self.adapter_cls.backend == "redis" or node is self.resource[0]:
                 _flush(node.address)
+        self.lock_key = f"taala-{os.getpid()}-{next(self._runs)}"
 
     def close(self) -> None:
         try:
@@ -101,11 +127,19 @@ class Run:
     history: History
     max_holders: int  # most clients that believed they held the lock at once
     elapsed_s: float
-    notes: list[str] = field(default_factory=list)
+    acted: list[bool] = field(default_factory=list)  # per step: did it do anything?
+    outcomes: Counter = field(default_factory=Counter)  # (f, status) -> count, drain included
+    errors: Counter = field(default_factory=Counter)  # error message of info ops -> count
+    contended: bool = False  # an acquire was sent while another client held or was acquiring
+    faults_struck: int = 0  # fault steps that hit a holder or an op in flight
+
+    @property
+    def acted_schedule(self) -> Schedule:
+        return [step for step, acted in zip(self.schedule, self.acted) if acted]
 
 
 class _Recorder:
-    """Appends events in the order they happen (the nemesis records from timer threads)."""
+    """Appends events in the order they happen (ops complete and the nemesis records from other threads)."""
 
     def __init__(self) -> None:
         self.events: list[Event] = []
@@ -120,150 +154,231 @@ class _Recorder:
             self.events.append(Event(len(self.events), "info", "nemesis", event["f"], freeze(event.get("value")), event.get("time")))
 
 
-def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int, op_timeout: float | None = None) -> Run:
+def op_timeout(adapter_cls: type[Adapter], schedule: Schedule, ttl: float) -> float:
+    """How long an op may take before it is `info`: never shorter than the adapter's own
+    wait, plus every pause and wait of the schedule (an op may be in flight across them)."""
+    return max(2.0, 4 * ttl) + adapter_cls.max_wait * ttl + sum(leases(s) for s in schedule) * ttl
+
+
+def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Run:
     """Execute `schedule` with `clients` fresh client processes; always heals and cleans up."""
     env.reset()
     started = time.monotonic()
-    session = _Session(env, ttl=ttl, clients=clients, op_timeout=op_timeout or max(2.0, 4 * ttl))
+    session = _Session(env, ttl=ttl, clients=clients, op_timeout=op_timeout(env.adapter_cls, schedule, ttl))
+    acted: list[bool] = []
     try:
         with Nemesis(record=session.rec.nemesis) as nemesis:
             session.nemesis = nemesis
             for c in range(clients):  # start every client up front, before any fault
                 session.client(c)
-            for kind, target in schedule:
-                if kind in FAULT_STEPS and not session.tokens:
-                    # Steps run one at a time, so while nobody believes it holds the lock no
-                    # acquire is in flight either: a fault now cannot touch any hold. Skipping
-                    # it keeps the search (and the wall clock) on faults that can matter.
-                    continue
-                session.step(kind, target)
+            for step in schedule:
+                acted.append(session.step(step))
+            nemesis.heal()
+        session.drain()
     finally:
         session.close()
     history = History(session.rec.events, source=f"<{env.adapter_cls.name}>")
-    return Run(list(map(list, schedule)), history, session.max_holders, time.monotonic() - started)
+    return Run([list(s) for s in schedule], history, session.max_holders, time.monotonic() - started, acted,
+               session.outcomes, session.errors, session.contended, session.faults_struck)
 
 
 class _Session:
-    """The state of one run: client processes, who believes it holds the lock, and what
-    each holder read. One method per step kind; each records the ops it performs."""
+    """The state of one run: client processes, their ops in flight, who believes it holds
+    the lock and what each holder read. One method per step kind; each returns whether it
+    acted, and records the ops it performs."""
 
     def __init__(self, env: Environment, *, ttl: float, clients: int, op_timeout: float):
         self.env, self.ttl, self.op_timeout = env, ttl, op_timeout
-        self.fault_s = FAULT_LEASES * ttl
+        self.patience = min(PATIENCE_MAX_S, PATIENCE_LEASES * ttl)
         self.rec = _Recorder()
         self.nemesis: Nemesis | None = None
+        self.mu = threading.Lock()  # guards the beliefs below: ops complete on their own threads
         self.procs: dict[int, ClientProcess] = {}
+        self.inflight: dict[int, threading.Thread] = {}
         self.pid_of = {c: c for c in range(clients)}  # client slot -> current Jepsen process id
         self.next_pid = clients
         self.tokens: dict[int, Any] = {}  # slot -> token of the hold it believes it has
         self.seen: dict[int, int] = {}  # slot -> resource value read and not yet written back
         self.max_holders = 0
+        self.outcomes: Counter = Counter()
+        self.errors: Counter = Counter()
+        self.contended = False
+        self.faults_struck = 0
 
-    def step(self, kind: str, target: int) -> None:
-        getattr(self, "step_" + kind.replace("-", "_"))(target)
+    def step(self, step: list) -> bool:
+        kind = step[0]
+        if kind == WAIT:
+            return self.wait(step[1])
+        if kind in REGISTRY:
+            return self.fault(step)
+        return getattr(self, "step_" + kind)(step[1])
 
-    # --- client processes -------------------------------------------------------------
+    # --- client processes and ops ---------------------------------------------------------
 
     def client(self, c: int) -> ClientProcess:
         if c not in self.procs:
             env = self.env
-            self.procs[c] = ClientProcess(env.adapter_cls, env.addresses, self.ttl, c, env.resource_address)
+            self.procs[c] = ClientProcess(env.adapter_cls, env.addresses, self.ttl, c, env.resource_address,
+                                          log_path=env.client_log)
         return self.procs[c]
 
-    def retire(self, c: int) -> None:
+    def pausable(self, c: int) -> ProcessClient:
+        return ProcessClient(self.client(c).pid, name=self.pid_of[c])
+
+    def settle(self, c: int) -> None:
+        """Wait for client c's op in flight, if any (its reply has a timeout, so this ends)."""
+        thread = self.inflight.pop(c, None)
+        if thread is not None:
+            thread.join()
+
+    def dispatch(self, c: int, f: str, command: str, key: str, arg: Any = None, value: Any = None,
+                 then: Callable[[str, Any], None] | None = None, patient: bool = True) -> None:
+        """Send one op to client c; its completion is recorded (and `then` applied to the
+        beliefs) on a thread of its own. Wait for it up to the patience window, unless not
+        `patient` (the caller has more ops to put in flight at the same moment)."""
+        self.settle(c)
+        proc, p = self.client(c), self.pid_of[c]
+        self.rec.add("invoke", p, f, value, key)  # before the command is sent
+        failed = proc.send(command, self.env.lock_key if key == LOCK_KEY else key, arg)
+
+        def complete() -> None:
+            status, result, error = failed or proc.reply(self.op_timeout)
+            self.rec.add(status, p, f, result if status == OK and result is not None else value, key, error)
+            with self.mu:
+                self.outcomes[(f, status)] += 1
+                if status == INFO:
+                    self.errors[str(error).splitlines()[0] if error else "unknown"] += 1
+                    self.retire(c, proc)
+                elif then is not None:
+                    then(status, result)
+
+        thread = threading.Thread(target=complete, daemon=True)
+        self.inflight[c] = thread
+        thread.start()
+        if patient:
+            thread.join(self.patience)
+
+    def retire(self, c: int, proc: ClientProcess) -> None:
         """After an indeterminate op the process is gone for good (Jepsen): new id, new process."""
-        self.procs.pop(c).kill()
+        proc.kill()
+        if self.procs.get(c) is proc:
+            del self.procs[c]
         self.tokens.pop(c, None)
         self.seen.pop(c, None)
         self.pid_of[c], self.next_pid = self.next_pid, self.next_pid + 1
 
-    def op(self, c: int, f: str, command: str, key: str, arg: Any = None, value: Any = None) -> tuple[str, Any]:
-        """One recorded op: invocation before the command is sent, completion after the reply."""
-        p = self.pid_of[c]
-        self.rec.add("invoke", p, f, value, key)
-        status, result, error = self.client(c).call(command, key, arg, timeout=self.op_timeout)
-        self.rec.add(status, p, f, result if status == OK and result is not None else value, key, error)
-        if status == INFO:
-            self.retire(c)
-        return status, result
-
     def close(self) -> None:
+        for c in list(self.inflight):
+            self.settle(c)
         for proc in self.procs.values():
             proc.stop()
 
+    def drain(self) -> None:
+        """Let every op finish and every holder release, so nothing outlives the run."""
+        for _ in range(DRAIN_ROUNDS):
+            for c in list(self.inflight):
+                self.settle(c)
+            holders = list(self.tokens)
+            if not holders:
+                return
+            for c in holders:
+                self.step_release(c)
+
     # --- client steps: only what a client acting on its belief would do -------------------
 
-    def step_acquire(self, c: int) -> None:
-        if c in self.tokens:  # a holder does not take its own lock again
-            return
-        status, token = self.op(c, "acquire", "acquire", LOCK_KEY)
-        if status == OK:
-            self.tokens[c] = token
-            self.max_holders = max(self.max_holders, len(self.tokens))
+    def step_acquire(self, c: int, patient: bool = True) -> bool:
+        self.settle(c)
+        with self.mu:
+            if c in self.tokens:  # a holder does not take its own lock again
+                return False
+            self.contended |= bool(self.tokens) or any(x != c and t.is_alive() for x, t in self.inflight.items())
 
-    def step_race(self, c: int) -> None:
-        """Two acquires in flight at once: the only overlapping ops a schedule makes."""
-        other = (c + 1) % len(self.pid_of)
-        racers = [threading.Thread(target=self.step_acquire, args=(x,)) for x in dict.fromkeys((c, other))]
-        for t in racers:
-            t.start()
-        for t in racers:
-            t.join()
+        def took(status: str, token: Any) -> None:
+            if status == OK:
+                self.tokens[c] = token
+                self.max_holders = max(self.max_holders, len(self.tokens))
 
-    def step_release(self, c: int) -> None:
-        if c in self.tokens:  # only a client that believes it holds the lock releases
-            self.op(c, "release", "release", LOCK_KEY, self.tokens.pop(c))
+        self.dispatch(c, "acquire", "acquire", LOCK_KEY, then=took, patient=patient)
+        return True
+
+    def step_race(self, c: int) -> bool:
+        """Clients c and c + 1 send their acquires at the same moment (in that order)."""
+        racers = list(dict.fromkeys((c, (c + 1) % len(self.pid_of))))
+        for x in racers:
+            self.settle(x)
+        acted = [self.step_acquire(x, patient=False) for x in racers]
+        for x in racers:
+            if x in self.inflight:
+                self.inflight[x].join(self.patience)
+        return any(acted)
+
+    def step_release(self, c: int) -> bool:
+        self.settle(c)
+        with self.mu:
+            if c not in self.tokens:  # only a client that believes it holds the lock releases
+                return False
+            token = self.tokens.pop(c)
+            self.seen.pop(c, None)
+        self.dispatch(c, "release", "release", LOCK_KEY, token)
+        return True
 
     def _fence(self, c: int) -> Any:
         return self.tokens.get(c) if self.env.adapter_cls.fenced else None
 
     def step_read(self, c: int) -> bool:
-        if c not in self.tokens:  # the resource is only touched inside a critical section
+        self.settle(c)
+        with self.mu:
+            if c not in self.tokens:  # the resource is only touched inside a critical section
+                return False
+            fence = self._fence(c)
+
+        def remember(status: str, value: Any) -> None:
+            if status == OK and c in self.tokens:
+                self.seen[c] = value
+
+        self.dispatch(c, "read", "read", RESOURCE_KEY, {"token": fence}, then=remember)
+        return True
+
+    def step_write(self, c: int) -> bool:
+        self.settle(c)
+        read = c in self.tokens and c not in self.seen and self.step_read(c)  # "what I read, plus one"
+        self.settle(c)
+        with self.mu:
+            if c not in self.tokens or c not in self.seen:
+                return read
+            old = self.seen.pop(c)
+            arg = {"token": self._fence(c), "value": old + 1}
+        self.dispatch(c, "cas", "write", RESOURCE_KEY, arg, value=[old, old + 1])
+        return True
+
+    # --- time and faults ------------------------------------------------------------------
+
+    def _active(self) -> bool:
+        return bool(self.tokens) or any(t.is_alive() for t in self.inflight.values())
+
+    def wait(self, length: float) -> bool:
+        if not self._active():  # time passing on an idle system changes nothing
             return False
-        status, value = self.op(c, "read", "read", RESOURCE_KEY, {"token": self._fence(c)})
-        if status == OK:
-            self.seen[c] = value
-        return status == OK
+        time.sleep(length * self.ttl)
+        return True
 
-    def step_write(self, c: int) -> None:
-        if c not in self.tokens or (c not in self.seen and not self.step_read(c)):
-            return  # the write is always "what I read, plus one": read first if needed
-        old = self.seen.pop(c)
-        arg = {"token": self._fence(c), "value": old + 1}
-        self.op(c, "cas", "write", RESOURCE_KEY, arg, value=[old, old + 1])
-
-    # --- fault steps --------------------------------------------------------------------
-
-    def step_slow(self, c: int) -> None:
-        if c not in self.tokens:  # only a holder has a critical section to be slow in
-            return
-        time.sleep(self.fault_s)  # the client process keeps running: renewal threads too
-
-    def step_pause(self, c: int) -> None:
-        if c not in self.tokens:  # pausing a client that holds nothing proves nothing
-            return
-        # named by its Jepsen process id, so the report shades exactly that lane
-        victim = ProcessClient(self.client(c).pid, name=self.pid_of[c])
-        self.nemesis.pause_client(victim)
-        time.sleep(self.fault_s)
-        self.nemesis.resume_client(victim)
-
-    def step_node_pause(self, n: int) -> None:
-        node = self.env.nodes[n]
-        self.nemesis.pause(node)
-        time.sleep(self.fault_s)
-        self.nemesis.resume(node)
-
-    def step_clock(self, n: int) -> None:
-        # No sleep: Redis expires a key lazily when it is next touched, and any wait here
-        # would be real time passing under the holder's lease.
-        self.nemesis.clock_jump(self.env.nodes[n], self.fault_s)
-
-    def step_kill(self, n: int) -> None:
-        node = self.env.nodes[n]
-        self.nemesis.kill(node)
-        self.nemesis.restart(node, wipe=True)
+    def fault(self, step: list) -> bool:
+        fault = REGISTRY[step[0]]
+        target = step[1]
+        if fault.target == "client":
+            self.settle(target)  # a step for a busy client waits for its op, faults too
+        if fault.needs == "holder":
+            if target not in self.tokens:
+                return False  # a pause of a client holding nothing proves nothing
+        elif not self._active():
+            return False  # a fault on an idle system cannot touch any hold
+        try:
+            fault.inject(self, target, (step[2] if fault.timed else 0.0) * self.ttl)
+        except psutil.NoSuchProcess:
+            return False  # the client was retired (its op ended `info`) just as the fault came
+        self.faults_struck += 1
+        return True
 
 
 # Re-exported for callers that build their own ops on the same keys.
-__all__ = ["Environment", "Run", "run", "LOCK_KEY", "RESOURCE_KEY", "FAIL", "INFO", "OK"]
+__all__ = ["Environment", "Run", "run", "op_timeout", "LOCK_KEY", "RESOURCE_KEY", "FAIL", "INFO", "OK"]

@@ -1,117 +1,162 @@
-"""Schedules: what the clients do and which faults strike, in order, as plain data.
+"""Schedules: what the clients do, when time passes and which faults strike, as plain data.
 
-A schedule is a list of steps, each a short list such as `["acquire", 0]`,
-`["write", 1]`, `["pause", 0]` or `["kill", 2]`. Plain lists of small integers and names
-are what Hypothesis shrinks best (deleting steps, lowering client and node numbers), and
-they read as a program in a reproducer file.
+A schedule is a list of steps, each a short list such as `["acquire", 0]`, `["wait", 1.1]`,
+`["pause", 0, 2.0]` or `["kill", 2]`. Plain lists of small integers, names and durations
+drawn from a short sorted list are what Hypothesis shrinks best (deleting steps, lowering
+client and node numbers, durations towards the shortest that still fails), and they read as
+a program in a reproducer file.
+
+Steps are *dispatched*: an op goes to its client and the runner waits for it only a short
+patience window, so an op that takes longer (a blocking acquire waiting for the lock, an
+op stuck on a paused node) stays in flight while the next steps run, and a waiter blocks
+while the holder works and releases. A step for a client whose op is still in flight first
+waits for that op to complete (one client, one op at a time, as in Jepsen).
 
 Client steps (`c` is a client number):
-- `["acquire", c]`: try to take the lock (skipped while c believes it holds it);
-- `["race", c]`: clients c and c + 1 (mod the number of clients) try to take the lock at
-  the same moment: the one step whose ops overlap in time (each skipped if it holds);
-- `["read", c]`: read the protected resource (a counter) and remember the value v
-  (like `write`, only inside c's believed critical section, otherwise skipped);
+- `["acquire", c]`: take the lock (skipped while c believes it holds it);
+- `["race", c]`: clients c and c + 1 (mod the number of clients) send their acquires at the
+  same moment, so fast acquires overlap too (each skipped if it holds);
+- `["read", c]`: read the protected resource (a counter), remember the value v;
 - `["write", c]`: write back v + 1 (reading first if it has not read): a read-modify-write
   split in two steps, so another client can come in between, as it can in real life;
 - `["release", c]`: give the lock back (skipped unless c believes it holds it).
+`read`, `write` and `release` only happen inside c's believed critical section; skipping
+keeps every recorded op meaningful.
 
-Skipping keeps every recorded op meaningful: a violation is then always about clients
-that really acted on their belief, never about a release nobody would have sent.
+Time steps: `["wait", d]`: d leases pass while the ops in flight go on. A wait while a
+client holds the lock is that holder being slow, so waits come with the `slow` fault only:
+under `none` holders finish well inside their leases by definition, and under `pause` a
+violation must come from the pause, not from time simply passing.
 
-Fault steps (`n` is a server node number, `c` a client). Every fault lasts a fixed time
-expressed in leases (TTLs), so the same schedule means the same thing at any TTL:
-- `["slow", c]`: client c, holding the lock, keeps working for 2 TTLs (the seed's slow
-  bank call inside the critical section; its process runs, so renewal threads run too);
-- `["pause", c]`: SIGSTOP client c for 2 TTLs, then SIGCONT (the GC pause; skipped
-  unless c believes it holds the lock, since only a holder's pause can matter);
-- `["node-pause", n]`: SIGSTOP server node n for 2 TTLs, then SIGCONT;
-- `["clock", n]`: jump node n's wall clock 2 TTLs forward (for the rest of the run);
-- `["kill", n]`: kill node n and restart it empty (no persistence).
-
-Steps run one after another; an op's invocation and completion are recorded around it.
-A fault step is skipped while no client believes it holds the lock: with one op at a time
-nothing is in flight then, so the fault could not touch any hold.
+Fault steps (from `taala.faults.REGISTRY`): `[name, target]`, or `[name, target, d]` for
+a fault that lasts d leases. Durations are drawn just below and just above each duration
+the adapter's safety depends on (`Adapter.timing`), so the search probes the boundaries.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import strategies as st
+from taala.faults import CLIENT, REGISTRY
 
 CLIENT_STEPS = ("acquire", "race", "read", "write", "release")
-FAULT_STEPS = {"slow": "client", "pause": "client", "node-pause": "node", "clock": "node", "kill": "node"}
-FAULT_LEASES = 2.0  # how long a pause lasts / how far a clock jumps, in TTLs
+WAIT = "wait"
+MAX_LEASES = 10.0  # longest duration a step may carry (a replayed file is checked against it)
+MAX_STEPS = 60  # longest schedule a reproducer may hold
+BOUNDARY_FACTORS = (0.5, 0.9, 1.1, 2.0)  # below and above each declared duration
 
-Step = list  # [kind, target]
+Step = list  # [kind, target] | [kind, target, leases] | ["wait", leases]
 Schedule = list  # [Step, ...]
 
 
 def is_fault(step: Step) -> bool:
-    return step[0] in FAULT_STEPS
+    return step[0] in REGISTRY
 
 
-def schedules(
-    faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps: int = 10
-) -> st.SearchStrategy[Schedule]:
-    """Random schedules using only the given fault kinds ("none" means no fault steps).
+def durations(timing: dict[str, float]) -> list[float]:
+    """Candidate durations in leases, ascending (Hypothesis shrinks towards the first):
+    half, just below, just above and twice each declared duration (in leases)."""
+    out = {round(min(MAX_LEASES, max(0.05, value * k)), 2) for value in timing.values() if value > 0
+           for k in BOUNDARY_FACTORS}
+    return sorted(out) or [2.0]
 
-    Weights matter for how fast a violation turns up: `acquire` is drawn three times as
-    often as the other client steps (a schedule where nobody holds the lock tests
-    nothing), and one step in three is a fault when faults are enabled.
-    """
+
+def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps: int = 10,
+              timing: dict[str, float] | None = None):
+    """A Hypothesis strategy of schedules using only the given faults ("none": no faults).
+
+    `acquire` is drawn three times as often as each other client step (a schedule where
+    nobody holds the lock tests nothing); one step in three is a fault or a wait when
+    faults are enabled."""
+    from hypothesis import strategies as st  # the search needs it; reading a schedule does not
+
     client = st.integers(0, clients - 1)
     client_step = st.tuples(st.sampled_from(("acquire", "acquire", "acquire", "race", "read", "write", "release")), client)
-    fault_options = []
-    for kind in (f for f in faults if f in FAULT_STEPS):
-        target = client if FAULT_STEPS[kind] == "client" else st.integers(0, nodes - 1)
-        fault_options.append(st.tuples(st.just(kind), target))
-    step = st.one_of(client_step, client_step, st.one_of(*fault_options)) if fault_options else client_step
+    length = st.sampled_from(durations(timing or {"lease": 1.0}))
+    options = []
+    for name in (f for f in faults if f in REGISTRY):
+        fault = REGISTRY[name]
+        target = client if fault.target == CLIENT else st.integers(0, nodes - 1)
+        options.append(st.tuples(st.just(name), target, length) if fault.timed else st.tuples(st.just(name), target))
+    if "slow" in faults:
+        options.append(st.tuples(st.just(WAIT), length))
+    step = st.one_of(client_step, client_step, st.one_of(*options)) if options else client_step
     return st.lists(step.map(list), min_size=2, max_size=max_steps)
 
 
 def validate(schedule: Any, *, clients: int, nodes: int) -> list[str]:
     """Problems with a schedule read from a file (empty list when fine)."""
-    problems = []
     if not isinstance(schedule, list):
         return ["schedule must be a list of steps"]
+    if not schedule:
+        return ["schedule is empty"]
+    if len(schedule) > MAX_STEPS:
+        return [f"schedule has {len(schedule)} steps; at most {MAX_STEPS}"]
+    problems = []
     for i, step in enumerate(schedule):
-        if not (isinstance(step, list) and len(step) == 2 and isinstance(step[1], int)):
-            problems.append(f"step {i}: expected [kind, number], got {step!r}")
-            continue
-        kind, target = step
-        if kind in CLIENT_STEPS or FAULT_STEPS.get(kind) == "client":
-            if not 0 <= target < clients:
-                problems.append(f"step {i}: client {target} out of range 0..{clients - 1}")
-        elif kind in FAULT_STEPS:
-            if not 0 <= target < nodes:
-                problems.append(f"step {i}: node {target} out of range 0..{nodes - 1}")
-        else:
-            problems.append(f"step {i}: unknown step kind {kind!r}")
+        problem = _step_problem(step, clients=clients, nodes=nodes)
+        if problem:
+            problems.append(f"step {i + 1}: {problem}")
     return problems
 
 
+def _duration_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_LEASES:
+        return f"duration must be a number of leases in (0, {MAX_LEASES:g}], got {value!r}"
+    return None
+
+
+def _step_problem(step: Any, *, clients: int, nodes: int) -> str | None:
+    if not isinstance(step, list) or not step or not isinstance(step[0], str):
+        return f"expected [kind, ...], got {step!r}"
+    kind, args = step[0], step[1:]
+    if kind == WAIT:
+        return _duration_problem(args[0]) if len(args) == 1 else f"expected ['wait', leases], got {step!r}"
+    fault = REGISTRY.get(kind)
+    if kind not in CLIENT_STEPS and fault is None:
+        return f"unknown step kind {kind!r}"
+    arity = 2 if fault is not None and fault.timed else 1
+    if len(args) != arity or isinstance(args[0], bool) or not isinstance(args[0], int):
+        shape = f"[{kind!r}, number" + (", leases]" if arity == 2 else "]")
+        return f"expected {shape}, got {step!r}"
+    if kind in CLIENT_STEPS or fault.target == CLIENT:
+        if not 0 <= args[0] < clients:
+            return f"client {args[0]} out of range 0..{clients - 1}"
+    elif not 0 <= args[0] < nodes:
+        return f"node {args[0]} out of range 0..{nodes - 1}"
+    return _duration_problem(args[1]) if arity == 2 else None
+
+
+def leases(step: Step) -> float:
+    """How long a step lasts, in leases (0 for instantaneous steps)."""
+    if step[0] == WAIT:
+        return float(step[1])
+    fault = REGISTRY.get(step[0])
+    return float(step[2]) if fault is not None and fault.timed else 0.0
+
+
 def counts(schedule: Schedule, clients: int = 2) -> dict[str, int]:
-    """How big a schedule is: clients involved, client operations and faults (a race is two
-    operations); `clients` is how many the campaign had, to resolve a race's partner."""
-    ops = [s for s in schedule if not is_fault(s)]
-    involved = {s[1] for s in schedule if s[0] in CLIENT_STEPS or FAULT_STEPS.get(s[0]) == "client"}
+    """How big a schedule is: clients involved, client operations (a race is two), faults
+    and waits; `clients` is how many the campaign had, to resolve a race's partner."""
+    ops = [s for s in schedule if s[0] in CLIENT_STEPS]
+    involved = {s[1] for s in schedule if s[0] in CLIENT_STEPS or (is_fault(s) and REGISTRY[s[0]].target == CLIENT)}
     involved |= {(s[1] + 1) % clients for s in schedule if s[0] == "race"}
+    faults = [s for s in schedule if is_fault(s)]
     races = sum(1 for s in ops if s[0] == "race")
-    return {"clients": len(involved), "operations": len(ops) + races, "faults": len(schedule) - len(ops)}
+    return {"clients": len(involved), "operations": len(ops) + races, "faults": len(faults),
+            "waits": sum(1 for s in schedule if s[0] == WAIT)}
 
 
 def describe(step: Step) -> str:
-    kind, target = step
+    kind = step[0]
+    if kind == WAIT:
+        return f"{step[1]:g} leases pass"
+    if kind in REGISTRY:
+        return REGISTRY[kind].describe(step[1], step[2] if REGISTRY[kind].timed else None)
     return {
-        "acquire": f"client {target} acquires the lock",
-        "race": f"clients {target} and {target + 1} (mod the number of clients) acquire at the same moment",
-        "read": f"client {target} reads the resource",
-        "write": f"client {target} writes back what it read, plus one",
-        "release": f"client {target} releases the lock",
-        "slow": f"client {target} works inside its critical section for {FAULT_LEASES:g} TTLs",
-        "pause": f"client {target} is paused (SIGSTOP) for {FAULT_LEASES:g} TTLs",
-        "node-pause": f"server node {target} is paused (SIGSTOP) for {FAULT_LEASES:g} TTLs",
-        "clock": f"server node {target}'s clock jumps {FAULT_LEASES:g} TTLs forward",
-        "kill": f"server node {target} is killed and restarted empty",
-    }.get(kind, f"{kind} {target}")
+        "acquire": "client {0} acquires the lock",
+        "race": "clients {0} and {0}+1 (mod the number of clients) acquire at the same moment",
+        "read": "client {0} reads the resource",
+        "write": "client {0} writes back what it read, plus one",
+        "release": "client {0} releases the lock",
+    }.get(kind, f"{kind} {{0}}").format(*step[1:])

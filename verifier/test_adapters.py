@@ -32,6 +32,7 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_pa
     slowness = min(4.0, max(1.0, cls.min_ttl / DEFAULT_TTL))
     budget = (SAFE_BUDGET_S if expected.safe else SEARCH_BUDGET_S * slowness) * taala_budget
     campaign = vet(cls, [fault], budget=budget, shrink_budget=SHRINK_BUDGET_S * taala_budget, store=tmp_path)
+    assert campaign.outcome != "inconclusive", f"{adapter} under {fault} tested nothing: {campaign.reasons}"
     if expected.safe:
         assert not campaign.violation, (
             f"{adapter} was declared safe under {fault} ({expected.reason}) but broke: "

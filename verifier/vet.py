@@ -13,6 +13,14 @@ the minimal schedule reproduces.
 
 Budgets are wall-clock: the search stops (no violation found) when its budget is spent;
 shrinking gets its own budget so a found violation is always reported, shrunk or not.
+
+A campaign has three outcomes, not two: a violation; none found; or **inconclusive**, when
+it could not test what it claims (most acquires ended unknown, no fault ever struck a
+holder, no two clients ever contended): saying "no violation found" then would be a lie.
+
+Under `none` alone the lease is at least `NONE_MIN_TTL`: "no faults" means holders finish
+well inside their leases, and a quarter-second lease is shorter than a scheduling hiccup on
+a busy machine, so the claim must not depend on it.
 """
 
 from __future__ import annotations
@@ -20,23 +28,28 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 from hypothesis import HealthCheck, Phase, find, settings, target
 from hypothesis.errors import NoSuchExample
 
 from taala.adapter import Adapter
+from taala.faults import REGISTRY
 from taala.judge import Verdict, judge
 from taala.runner import Environment, Run, run
-from taala.schedule import counts, describe, schedules
+from taala.schedule import CLIENT_STEPS, counts, describe, schedules, validate
 from taala.store import Store
 
 DEFAULT_TTL = 0.25
+NONE_MIN_TTL = 10.0  # the seed's own default lease: far above any scheduling hiccup
 DEFAULT_CLIENTS = 2
-REPRODUCER_VERSION = 1
+MAX_CLIENTS = 4
+REPRODUCER_VERSION = 2  # 2: steps are dispatched concurrently and carry durations in leases
+VIOLATION, NONE_FOUND, INCONCLUSIVE = "violation", "no violation found", "inconclusive"
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -55,6 +68,11 @@ class Campaign:
     examples: int
     elapsed_s: float
     clients: int = DEFAULT_CLIENTS
+    ttl: float = DEFAULT_TTL
+    outcome: str = NONE_FOUND  # VIOLATION, NONE_FOUND or INCONCLUSIVE
+    reasons: list[str] = field(default_factory=list)  # why inconclusive, one line each
+    ops: Counter = field(default_factory=Counter)  # "acquire ok" -> count, over every run
+    expected: str | None = None  # "safe"/"unsafe": what the adapter declares under these faults
     schedule: list | None = None  # the minimal violating schedule
     run: Run | None = None
     verdict: Verdict | None = None
@@ -67,6 +85,13 @@ class Campaign:
     def minimal_steps(self) -> int | None:
         return None if self.schedule is None else len(self.schedule)
 
+    @property
+    def matched(self) -> bool | None:
+        """Did the outcome match the adapter's declaration? None if undeclared or inconclusive."""
+        if self.expected is None or self.outcome == INCONCLUSIVE:
+            return None
+        return self.violation == (self.expected == "unsafe")
+
     def to_dict(self) -> dict[str, Any]:
         ce = self.verdict.counterexample if self.verdict else None
         damage = self.verdict.damage if self.verdict else None
@@ -74,13 +99,20 @@ class Campaign:
             damage = self.damage_verdict.damage
         return {
             "adapter": self.adapter,
+            "outcome": self.outcome,
             "violation": self.violation,
+            "reasons": self.reasons,
+            "expected": self.expected,
+            "matched": self.matched,
             "faults": self.faults,
+            "ttl": self.ttl,
             "examples": self.examples,
             "elapsed_s": round(self.elapsed_s, 3),
+            "ops": dict(sorted(self.ops.items())),
             "reproducer": self.reproducer,
             "minimal_steps": self.minimal_steps,
             "schedule": self.schedule,
+            "steps": [describe(step) for step in self.schedule] if self.schedule else None,
             "size": counts(self.schedule, self.clients) if self.schedule else None,
             "explanation": ce.explanation if ce else None,
             "damage": damage.explanation if damage else None,
@@ -103,16 +135,19 @@ def vet(
 ) -> Campaign:
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found."""
     started = time.monotonic()
-    ttl = max(ttl, adapter_cls.min_ttl)
+    ttl = campaign_ttl(adapter_cls, faults, ttl)
     search_deadline = started + budget
     shrink_deadline: list[float] = []
     shrink_budget = shrink_budget if shrink_budget is not None else max(30.0, budget)
     examples = 0
     violating: dict[str, tuple[Run, Verdict]] = {}
     notify = progress or (lambda event: None)
+    tally = _Tally()
+    client_log = _client_log(store, adapter_cls.name)
 
-    with Environment(adapter_cls) as env:
-        strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps)
+    with Environment(adapter_cls, client_log=client_log) as env:
+        strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps,
+                             timing=adapter_cls.timing)
 
         verdicts: dict[str, bool] = {}
 
@@ -121,9 +156,8 @@ def vet(
             # real server may not repeat itself; the first verdict stands (replay measures
             # how reliably it recurs).
             key = json.dumps(schedule)
-            if key in verdicts:
-                return verdicts[key]
-            verdicts[key] = _condition(schedule)
+            if key not in verdicts:
+                verdicts[key] = _condition(schedule)
             return verdicts[key]
 
         def _condition(schedule: list) -> bool:
@@ -135,6 +169,7 @@ def vet(
                 return False  # out of shrinking time: keep the smallest found so far
             examples += 1
             result = run(env, schedule, ttl=ttl, clients=clients)
+            tally.add(result)
             verdict = judge(result.history, fenced=adapter_cls.fenced)
             target(float(result.max_holders), label="clients believing they hold the lock")
             if verdict.violation:
@@ -165,38 +200,130 @@ def vet(
             if not _budget_ran_out(e):
                 raise
             minimal = min((json.loads(k) for k in violating), key=len, default=None)
-        campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients)
+        campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients, ttl)
+        campaign.expected = expectation(adapter_cls, faults)
         if minimal is not None:
+            campaign.outcome = VIOLATION
             campaign.schedule = [list(step) for step in minimal]
             campaign.run, campaign.verdict = violating[json.dumps(minimal)]
-            if campaign.verdict.damage is None:
-                _demonstrate_damage(env, campaign, ttl=ttl, clients=clients)
+            _keep_only_what_acted(env, campaign, tally)
+            _demonstrate_damage(env, campaign)
             if store is not None:
-                campaign.reproducer = save_reproducer(campaign, ttl=ttl, clients=clients, store=store)
+                campaign.reproducer = save_reproducer(campaign, store=store, client_log=client_log)
+        else:
+            campaign.reasons = tally.inconclusive(faults)
+            campaign.outcome = INCONCLUSIVE if campaign.reasons else NONE_FOUND
+    campaign.ops = tally.ops
     campaign.elapsed_s = time.monotonic() - started
     return campaign
 
 
-def with_writes(schedule: list) -> list:
-    """The schedule with every holder doing its read-modify-write: each client reads right
-    after acquiring, and at the end the clients write back, latest acquirer first, so a
-    stale holder's write lands last, the way a paused client's write does."""
-    out, order = [], []
+def campaign_ttl(adapter_cls: type[Adapter], faults: list[str], ttl: float) -> float:
+    """The lease a campaign runs with: at least the adapter's minimum, and under `none`
+    alone at least NONE_MIN_TTL (see the module docstring)."""
+    ttl = max(ttl, adapter_cls.min_ttl)
+    return max(ttl, NONE_MIN_TTL) if set(faults) <= {"none"} else ttl
+
+
+def expectation(adapter_cls: type[Adapter], faults: list[str]) -> str | None:
+    """"unsafe" if the adapter declares itself unsafe under any of `faults`, "safe" if it
+    declares all of them safe, None if it does not declare one of them."""
+    declared = [adapter_cls.expectations.get(f) for f in faults]
+    if any(e is not None and not e.safe for e in declared):
+        return "unsafe"
+    return "safe" if declared and all(e is not None for e in declared) else None
+
+
+class _Tally:
+    """What a campaign's runs did, over all of them: the evidence for "inconclusive"."""
+
+    def __init__(self) -> None:
+        self.ops: Counter = Counter()
+        self.errors: Counter = Counter()
+        self.contended = 0
+        self.struck = 0
+
+    def add(self, result: Run) -> None:
+        self.ops.update({f"{f} {status}": n for (f, status), n in result.outcomes.items()})
+        self.errors.update(result.errors)
+        self.contended += result.contended
+        self.struck += result.faults_struck
+
+    def inconclusive(self, faults: list[str]) -> list[str]:
+        acquires = sum(n for k, n in self.ops.items() if k.startswith("acquire "))
+        unknown, granted = self.ops["acquire info"], self.ops["acquire ok"]
+        reasons = []
+        if acquires == 0:
+            reasons.append("no acquire was ever sent")
+        elif unknown * 2 > acquires:
+            error, _ = self.errors.most_common(1)[0] if self.errors else ("unknown", 0)
+            reasons.append(f"{unknown} of {acquires} acquires ended unknown (info), most often: {error}")
+        elif granted == 0:
+            reasons.append(f"none of {acquires} acquires was granted")
+        if any(f in REGISTRY for f in faults) and self.struck == 0:
+            reasons.append("no fault ever struck a holder or an op in flight")
+        if acquires and not self.contended:
+            reasons.append("no two clients ever contended for the lock")
+        return reasons
+
+
+def _client_log(store: str | Path | None, name: str) -> str | None:
+    if store is None:
+        return None
+    folder = Path(store) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "clients.log"
+    path.write_text("")  # one campaign's client output at a time
+    return str(path)
+
+
+def _keep_only_what_acted(env: Environment, campaign: Campaign, tally: _Tally) -> None:
+    """Drop the steps that did nothing in the violating run (an acquire by a holder, a
+    pause of a client that held nothing, a fault on an idle system), if the schedule
+    without them still fails when run once more: a minimal schedule reads as what happened."""
+    assert campaign.run is not None and campaign.schedule is not None
+    acted = campaign.run.acted_schedule
+    if len(acted) == len(campaign.schedule) or not acted:
+        return
+    result = run(env, acted, ttl=campaign.ttl, clients=campaign.clients)
+    tally.add(result)
+    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+    if verdict.violation:
+        campaign.schedule, campaign.run, campaign.verdict = acted, result, verdict
+
+
+def with_writes(schedule: list, clients: int = DEFAULT_CLIENTS) -> list:
+    """The schedule with every holder doing its read-modify-write: a client reads before its
+    next own step after acquiring (so acquires in flight together stay together), and at the
+    end the clients write back, latest acquirer first, so a stale holder's write lands last,
+    the way a paused client's write does."""
+    out, order, unread = [], [], []
     for step in schedule:
+        own = step[1] if len(step) > 1 and (step[0] in CLIENT_STEPS or (
+            step[0] in REGISTRY and REGISTRY[step[0]].target == "client")) else None
+        if own in unread:
+            unread.remove(own)
+            out.append(["read", own])
         out.append(list(step))
-        if step[0] == "acquire":
-            out.append(["read", step[1]])
-            order.append(step[1])
+        takers = [step[1]] if step[0] == "acquire" else [step[1], (step[1] + 1) % clients] if step[0] == "race" else []
+        for c in dict.fromkeys(takers):
+            if c in unread:
+                continue
+            unread.append(c)
+            order.append(c)
+    out += [["read", c] for c in unread]
     return out + [["write", c] for c in reversed(list(dict.fromkeys(order)))]
 
 
-def _demonstrate_damage(env: Environment, campaign: Campaign, *, ttl: float, clients: int) -> None:
+def _demonstrate_damage(env: Environment, campaign: Campaign) -> None:
     """Show what two holders cost: run the minimal schedule once more with writes added.
 
     The shrunk schedule is minimal for "two clients believed they held the lock"; whether
     that loses data depends on what they do inside. This single extra run answers it."""
-    schedule = with_writes(campaign.schedule or [])
-    result = run(env, schedule, ttl=ttl, clients=clients)
+    if campaign.verdict is None or campaign.verdict.damage is not None:
+        return
+    schedule = with_writes(campaign.schedule or [], campaign.clients)
+    result = run(env, schedule, ttl=campaign.ttl, clients=campaign.clients)
     verdict = judge(result.history, fenced=env.adapter_cls.fenced)
     if verdict.damage is not None:
         campaign.damage_schedule, campaign.damage_verdict = schedule, verdict
@@ -210,10 +337,13 @@ def _budget_ran_out(e: BaseException) -> bool:
     return False
 
 
-def save_reproducer(campaign: Campaign, *, ttl: float, clients: int, store: str | Path) -> str:
+def save_reproducer(campaign: Campaign, *, store: str | Path, client_log: str | None = None) -> str:
     """Write the run's store directory; return the reproducer's path."""
     assert campaign.run is not None and campaign.verdict is not None and campaign.schedule is not None
+    ttl, clients = campaign.ttl, campaign.clients
     run_dir = Store(store).new_run(campaign.adapter)
+    if client_log:
+        run_dir.copy_logs([client_log])
     run_dir.write_history(campaign.run.history)
     run_dir.write_json("results.json", campaign.verdict.to_dict())
     reproducer = {
@@ -251,13 +381,36 @@ class Replay:
 
 
 def load_reproducer(path: str | Path) -> dict[str, Any]:
-    data = json.loads(Path(path).read_text())
-    if not isinstance(data, dict) or data.get("taala_reproducer") != REPRODUCER_VERSION:
-        raise ValueError("not a taala reproducer file (missing taala_reproducer: 1)")
+    """Read and check a reproducer file; ValueError with the reason when it is not usable."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"line {e.lineno}: not JSON ({e.msg})") from None
+    if not isinstance(data, dict) or "taala_reproducer" not in data:
+        raise ValueError("not a taala reproducer file (no taala_reproducer field)")
+    if data["taala_reproducer"] != REPRODUCER_VERSION:
+        raise ValueError(f"reproducer format {data['taala_reproducer']!r}; this taala reads format "
+                         f"{REPRODUCER_VERSION} (re-run `taala vet` to make a new one)")
     for key in ("adapter", "schedule", "ttl", "clients"):
         if key not in data:
             raise ValueError(f"reproducer has no {key!r}")
+    ttl, clients = data["ttl"], data["clients"]
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= 600:
+        raise ValueError(f"ttl must be a number of seconds in (0, 600], got {ttl!r}")
+    if isinstance(clients, bool) or not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
+        raise ValueError(f"clients must be an integer in 1..{MAX_CLIENTS}, got {clients!r}")
     return data
+
+
+def reproducer_problems(adapter_cls: type[Adapter], data: dict[str, Any]) -> list[str]:
+    """What makes a loaded reproducer unrunnable with this adapter (empty when fine)."""
+    problems = validate(data["schedule"], clients=data["clients"], nodes=max(1, adapter_cls.nodes))
+    if problems:
+        return problems
+    node_faults = sorted({s[0] for s in data["schedule"] if s[0] in REGISTRY and REGISTRY[s[0]].target == "node"})
+    if node_faults and adapter_cls.backend is None:
+        problems.append(f"{adapter_cls.name} has no servers, so it cannot take server faults ({', '.join(node_faults)})")
+    return problems
 
 
 def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int = 10,

@@ -39,7 +39,7 @@ def test_seed_redis_lock_is_safe_when_clients_take_turns():
 
 def test_fencing_turns_a_stale_holder_away():
     with Environment(get("fenced-redis")) as env:
-        result = run(env, [["acquire", 0], ["read", 0], ["pause", 0], ["acquire", 1], ["write", 1], ["write", 0]],
+        result = run(env, [["acquire", 0], ["read", 0], ["pause", 0, 2.0], ["acquire", 1], ["write", 1], ["write", 0]],
                      ttl=0.25, clients=2)
     verdict = judge(result.history, fenced=True)
     assert verdict.lock.valid is False  # two clients believed they held it...
@@ -59,8 +59,14 @@ def test_vet_finds_shrinks_saves_and_replays(tmp_path):
 
 
 def test_with_writes_puts_the_stale_write_last():
-    assert with_writes([["acquire", 0], ["pause", 0], ["acquire", 1]]) == [
-        ["acquire", 0], ["read", 0], ["pause", 0], ["acquire", 1], ["read", 1], ["write", 1], ["write", 0]]
+    assert with_writes([["acquire", 0], ["pause", 0, 1.1], ["acquire", 1]]) == [
+        ["acquire", 0], ["read", 0], ["pause", 0, 1.1], ["acquire", 1], ["read", 1], ["write", 1], ["write", 0]]
+
+
+def test_with_writes_keeps_acquires_in_flight_together():
+    """Reads go before a client's next own step, so two acquires sent together stay together."""
+    assert with_writes([["race", 0], ["clock", 0, 1.1], ["acquire", 1]]) == [
+        ["race", 0], ["clock", 0, 1.1], ["read", 1], ["acquire", 1], ["read", 0], ["read", 1], ["write", 1], ["write", 0]]
 
 
 def test_generated_schedules_are_valid():
@@ -106,8 +112,9 @@ def test_cli_adapters_lists_expectations():
 def test_race_sends_two_acquires_and_exactly_one_wins():
     with Environment(get("seed-redis")) as env:
         result = run(env, [["race", 0]], ttl=0.25, clients=2)
-    client_events = [e for e in result.history.events if not e.is_nemesis]
-    assert len(result.history.operations()) == 2  # two ops, properly paired whatever the interleaving
+    client_events = [e for e in result.history.events if not e.is_nemesis and e.f == "acquire"]
+    acquires = [op for op in result.history.operations() if op.f == "acquire"]
+    assert len(acquires) == 2  # two ops, properly paired whatever the interleaving
     outcomes = sorted(e.type for e in client_events if e.type != "invoke")
     assert outcomes == ["fail", "ok"]  # SET NX lets exactly one win
     assert not judge(result.history, fenced=False).violation

@@ -15,18 +15,21 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from taala.adapter import FAULTS, Adapter
 from taala.adapters import available, get
 from taala.cli.app import app
+from taala.client import AdapterError
+from taala.faults import FAULTS
+from taala.adapter import Adapter
 from taala.formats.jsonl import to_json_bytes
-from taala.schedule import counts, describe, validate
+from taala.schedule import counts, describe
 from taala.servers import ServerError
 
-EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+MAX_CLIENTS = 4  # = taala.vet.MAX_CLIENTS (not imported here: it pulls in Hypothesis)
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True, markup=False, highlight=False).print(f"taala: {message}")
+    Console(stderr=True, markup=False, highlight=False, soft_wrap=True).print(f"taala: {message}")
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -59,8 +62,8 @@ def vet(
         None, "--faults", help="Comma-separated faults to inject: " + ", ".join(FAULTS) + ". Default: every fault the adapter declares."
     ),
     budget: float = typer.Option(60.0, "--budget", min=1.0, help="Seconds to search for a violation (shrinking gets as long again, at least 30 s)."),
-    ttl: float = typer.Option(0.25, "--ttl", min=0.05, help="Lease length in seconds; faults last 2 leases."),
-    clients: int = typer.Option(2, "--clients", min=1, max=8, help="Number of lock clients (separate processes)."),
+    ttl: float = typer.Option(0.25, "--ttl", min=0.05, max=600, help="Lease length in seconds; pauses and waits are drawn around the adapter's durations in leases. Under `none` alone the lease is at least 10 s."),
+    clients: int = typer.Option(2, "--clients", min=1, max=MAX_CLIENTS, help="Number of lock clients (separate processes)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed for the schedule search."),
     store: Path = typer.Option(Path("store"), "--store", help="Where run directories and reproducers go."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
@@ -69,7 +72,8 @@ def vet(
 
     Starts the adapter's real servers on free loopback ports, drives lock clients through
     Hypothesis-generated schedules of operations and faults, and checks every history.
-    Exit status: 0 no violation found in the budget, 1 violation found, 2 bad input.
+    Exit status: 0 no violation found in the budget, 1 violation found, 2 bad input,
+    3 inconclusive (the campaign could not test what it claims: it says why), 130 interrupted.
 
     Examples:
 
@@ -104,23 +108,55 @@ def vet(
             campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store)
     except ServerError as e:
         _fail(str(e).splitlines()[0] if not os.environ.get("TAALA_DEBUG") else str(e))
+    except AdapterError as e:
+        _fail(f"adapter {adapter!r} could not be set up: {e}")
     except KeyboardInterrupt:
-        _fail("interrupted; servers stopped")
+        Console(stderr=True).print("taala: interrupted; servers and clients stopped (no violation seen before that)")
+        raise typer.Exit(EXIT_INTERRUPTED)
     if json_out:
         sys.stdout.buffer.write(to_json_bytes(campaign.to_dict()) + b"\n")
     else:
         _render_campaign(Console(highlight=False, soft_wrap=True), campaign)
-    raise typer.Exit(EXIT_VIOLATION if campaign.violation else EXIT_SAFE)
+    raise typer.Exit(_exit_status(campaign))
+
+
+def _exit_status(campaign) -> int:
+    if campaign.violation:
+        return EXIT_VIOLATION
+    return EXIT_INCONCLUSIVE if campaign.outcome == "inconclusive" else EXIT_SAFE
+
+
+def _expectation_line(campaign) -> Text | None:
+    if campaign.expected is None:
+        return None
+    if campaign.matched is None:
+        return Text(f"declared {campaign.expected} under {', '.join(campaign.faults)}: not tested (inconclusive)")
+    verdict = ("as declared", "green") if campaign.matched else ("NOT as declared", "bold red")
+    return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}: ", verdict)
 
 
 def _render_campaign(out: Console, campaign) -> None:
-    head = f"{campaign.adapter} under {', '.join(campaign.faults)}: {campaign.examples} schedules in {campaign.elapsed_s:.1f} s"
+    head = (f"{campaign.adapter} under {', '.join(campaign.faults)}: {campaign.examples} schedules "
+            f"in {campaign.elapsed_s:.1f} s, lease {campaign.ttl:g} s")
+    ops = ", ".join(f"{k} {n}" for k, n in sorted(campaign.ops.items()))
+    expected = _expectation_line(campaign)
     if not campaign.violation:
-        out.print(Text.assemble(("no violation found", "bold green"), f"  ({head})"))
+        if campaign.outcome == "inconclusive":
+            out.print(Text.assemble(("INCONCLUSIVE", "bold yellow"), f"  ({head})"))
+            for reason in campaign.reasons:
+                out.print(Text(f"  why: {reason}"))
+        else:
+            out.print(Text.assemble(("no violation found", "bold green"), f"  ({head})"))
+        out.print(Text(f"ops by outcome: {ops or 'none'}"))
+        if expected is not None:
+            out.print(expected)
         return
     out.print(Text.assemble(("VIOLATION", "bold red"), f"  ({head})"))
+    if expected is not None:
+        out.print(expected)
     size = counts(campaign.schedule, campaign.clients)
-    out.print(f"minimal schedule ({size['clients']} client(s), {size['operations']} operation(s), {size['faults']} fault(s)):")
+    out.print(f"minimal schedule ({size['clients']} client(s), {size['operations']} operation(s), "
+              f"{size['faults']} fault(s), {size['waits']} wait(s)); steps are dispatched in order and may overlap:")
     for n, step in enumerate(campaign.schedule, start=1):
         out.print(Text(f"  {n}. {describe(step)}"))
     verdict = campaign.verdict
@@ -134,6 +170,7 @@ def _render_campaign(out: Console, campaign) -> None:
             + campaign.damage_verdict.damage.explanation))
     elif not verdict.fenced:
         out.print(Text("damage: none recorded (the holders' writes did not collide when replayed)"))
+    out.print(Text(f"ops by outcome (all runs): {ops or 'none'}"))
     if campaign.reproducer:
         out.print(Text(f"reproducer: {campaign.reproducer}   (re-run it: taala replay {campaign.reproducer})"))
         report = Path(campaign.reproducer).with_name("report.html")
@@ -151,14 +188,14 @@ def replay(
 
     Exit status: 1 if the violation recurred at least once, 0 if never, 2 bad input.
     """
-    from taala.vet import load_reproducer, replay as run_replay
+    from taala.vet import load_reproducer, replay as run_replay, reproducer_problems
 
     try:
         data = load_reproducer(file)
     except (OSError, ValueError) as e:
         _fail(f"{file}: {e}")
     cls = _adapter(data["adapter"])
-    problems = validate(data["schedule"], clients=data["clients"], nodes=max(1, cls.nodes))
+    problems = reproducer_problems(cls, data)
     if problems:
         _fail(f"{file}: {'; '.join(problems)}")
     bar = _progress(_quiet(json_out))
@@ -171,6 +208,11 @@ def replay(
             result = run_replay(cls, data, runs=runs)
     except ServerError as e:
         _fail(str(e).splitlines()[0])
+    except AdapterError as e:
+        _fail(f"adapter {data['adapter']!r} could not be set up: {e}")
+    except KeyboardInterrupt:
+        Console(stderr=True).print("taala: interrupted; servers and clients stopped")
+        raise typer.Exit(EXIT_INTERRUPTED)
     if json_out:
         sys.stdout.buffer.write(to_json_bytes(result.to_dict()) + b"\n")
     else:

@@ -1,0 +1,70 @@
+"""PostgreSQL session advisory locks, `pg_advisory_lock` (blocking): the blocking control.
+
+`SELECT pg_advisory_lock(k)` waits until the lock is free and then holds it for as long as
+the *session* lives: no lease, nothing expires under a slow or paused holder. The wait is
+bounded by `SET lock_timeout` (advisory lock waits honour it): past it the server cancels
+the wait with SQLSTATE 55P03 and the acquire is a clean "not acquired". Release is
+`pg_advisory_unlock(k)`, which returns false when this session does not hold it.
+
+This is taala's **blocking-lock control**: a correct lock whose acquire waits. With no
+faults, client pauses or a paused server it must never be reported broken, and a waiter's
+acquire must complete right after the holder's release (`tests/vet/test_blocking.py`).
+
+Its one real hazard is the session itself: when the server restarts (or kills the
+backend), every advisory lock is gone, and a holder that is not touching the database
+does not notice: it still believes it holds the lock while the next client takes it. No
+fencing token comes with an advisory lock, so nothing stops the stale holder's writes.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from taala.adapter import Adapter, safe, unsafe
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class PostgresAdvisoryLock(Adapter):
+    name = "postgres-advisory"
+    summary = "PostgreSQL pg_advisory_lock on one session (blocking, bounded by lock_timeout): no lease, no fencing"
+    backend = "postgres"
+    requires = ("psycopg",)
+    blocking = True
+    max_wait = 2.0  # lock_timeout, in leases
+    timing = {"lease": 1.0, "wait": max_wait}
+    expectations = {
+        "none": safe("the lock belongs to the session: only the holder's unlock frees it"),
+        "slow": safe("nothing expires: a slow holder keeps its session and its lock"),
+        "pause": safe("a paused holder's session stays open on the server, so the lock stays held"),
+        "node-pause": safe("a stopped server grants nothing; waiters simply wait or time out"),
+        "kill": unsafe("a restarted server has forgotten every session's locks; the old holder still believes"),
+    }
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        import psycopg
+
+        host, _, port = addresses[0].rpartition(":")
+        self.psycopg = psycopg
+        self.conn = psycopg.connect(host=host, port=int(port), user="postgres", dbname="postgres",
+                                    autocommit=True, connect_timeout=5)
+        self.conn.execute(f"SET lock_timeout = {max(1, int(self.max_wait * ttl * 1000))}")
+
+    @staticmethod
+    def _id(key: str) -> int:
+        return zlib.crc32(key.encode())  # a stable 32-bit id per key name
+
+    def acquire(self, key):
+        try:
+            self.conn.execute("SELECT pg_advisory_lock(%s)", (self._id(key),))
+        except self.psycopg.errors.LockNotAvailable:
+            return None  # the wait hit lock_timeout: certainly not acquired
+        return f"session-{self.client}"
+
+    def release(self, key, token):
+        row = self.conn.execute("SELECT pg_advisory_unlock(%s)", (self._id(key),)).fetchone()
+        return bool(row and row[0])
+
+    def close(self):
+        self.conn.close()

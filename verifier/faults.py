@@ -1,0 +1,97 @@
+"""The fault registry: every fault taala can put in a schedule, in one record each.
+
+A `Fault` says what it strikes (a lock client or a server node), whether it lasts a
+while (its schedule step then carries a duration, in leases), how to read its step in
+English, when it can matter, and how to inject it. `FAULTS` (the names `--faults`
+accepts), the schedule strategy, `describe` and the runner's steps all derive from
+`REGISTRY`, so adding a fault is one record here (Jepsen's `nemesis/combined` keeps each
+fault's generator and nemesis together the same way).
+
+`inject(session, target, seconds)` runs in the runner's coordinator thread while the
+clients' ops stay in flight, and must leave nothing broken when it returns, except the
+faults meant to persist for the rest of the run (a clock jump): the nemesis heals those
+when the run ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+CLIENT, NODE = "client", "node"
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    target: str  # CLIENT or NODE
+    timed: bool  # the step carries a duration in leases: [name, target, leases]
+    summary: str  # one line for `taala adapters` and `--help`
+    wording: str  # the step in English; {target} and {leases} are filled in
+    inject: Callable[[Any, int, float], None]
+    # "holder": only when the targeted client believes it holds the lock (a pause of a
+    # client holding nothing proves nothing); "active": only while somebody holds the lock
+    # or has an op in flight (a fault on an idle system cannot touch any hold).
+    needs: str = "active"
+
+    def describe(self, target: int, leases: float | None = None) -> str:
+        return self.wording.format(target=target, leases=f"{leases:g}" if leases is not None else "?")
+
+
+def _slow(session: Any, c: int, seconds: float) -> None:
+    time.sleep(seconds)  # the client process keeps running: renewal threads too
+
+
+def _pause(session: Any, c: int, seconds: float) -> None:
+    victim = session.pausable(c)  # named by its Jepsen process id, so the report shades that lane
+    session.nemesis.pause_client(victim)
+    try:
+        time.sleep(seconds)
+    finally:
+        session.nemesis.resume_client(victim)
+
+
+def _node_pause(session: Any, n: int, seconds: float) -> None:
+    node = session.env.nodes[n]
+    session.nemesis.pause(node)
+    try:
+        time.sleep(seconds)
+    finally:
+        session.nemesis.resume(node)
+
+
+def _clock(session: Any, n: int, seconds: float) -> None:
+    # No sleep: Redis expires a key lazily when it is next touched, and any wait here
+    # would be real time passing under the holder's lease.
+    session.nemesis.clock_jump(session.env.nodes[n], seconds)
+
+
+def _kill(session: Any, n: int, seconds: float) -> None:
+    node = session.env.nodes[n]
+    session.nemesis.kill(node)
+    session.nemesis.restart(node, wipe=True)
+
+
+REGISTRY: dict[str, Fault] = {f.name: f for f in (
+    Fault("slow", CLIENT, True,
+          "a holder works for a while inside its critical section (a slow bank call)",
+          "client {target} works inside its critical section for {leases} leases", _slow, needs="holder"),
+    Fault("pause", CLIENT, True,
+          "pause a lock client (SIGSTOP), then resume it: the GC pause",
+          "client {target} is paused (SIGSTOP) for {leases} leases", _pause, needs="holder"),
+    Fault("node-pause", NODE, True,
+          "pause a server node (SIGSTOP) for a while, then resume it",
+          "server node {target} is paused (SIGSTOP) for {leases} leases", _node_pause),
+    Fault("clock", NODE, True,
+          "jump a server node's wall clock forward (for the rest of the run)",
+          "server node {target}'s clock jumps {leases} leases forward", _clock),
+    Fault("kill", NODE, False,
+          "kill a server node and restart it empty (no persistence)",
+          "server node {target} is killed and restarted empty", _kill),
+)}
+
+# What `--faults` accepts: "none" (clients only take turns) and every registered fault.
+FAULTS: dict[str, str] = {"none": "no faults: clients only take turns, well inside their leases"}
+FAULTS.update({name: fault.summary for name, fault in REGISTRY.items()})
