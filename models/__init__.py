@@ -12,9 +12,12 @@ found through the `taala.models` entry-point group, e.g. in your pyproject.toml:
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import pkgutil
+import re
 from importlib.metadata import entry_points
+from typing import Any
 
 from taala.model import Model
 
@@ -33,26 +36,88 @@ def available() -> dict[str, type[Model]]:
     return dict(sorted(found.items()))
 
 
-def _param_value(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a usable value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # no NaN / Infinity
+_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")  # an unquoted string, as an EDN keyword reads
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+
+
+def parse_params(text: str) -> dict[str, Any]:
+    """`name=value,name=value` with JSON values (`initial=[1,2]` keeps its comma), a bare word
+    for a string (`initial=free`) and `nil` for null. Anything else is an error, never a guess:
+    `initial=[` is a typo, not the string "["."""
+    params: dict[str, Any] = {}
+    i, n = 0, len(text)
+    while i < n:
+        eq = text.find("=", i)
+        name = text[i:eq if eq >= 0 else n].strip()
+        if eq < 0 or not _PARAM_NAME.fullmatch(name):
+            item = text[i:].split(",")[0]
+            raise ValueError(f"model parameter {item!r} must look like name=value")
+        key = name.replace("-", "_")
+        if key in params:
+            raise ValueError(f"parameter {name} is given twice")
+        j = eq + 1
+        while j < n and text[j] == " ":
+            j += 1
+        try:
+            value, end = _DECODER.raw_decode(text, j)
+        except ValueError:
+            bare = _BARE_WORD.match(text, j)
+            if bare is None:
+                shown = text[j:].split(",")[0]
+                raise ValueError(f"parameter {name}: {shown!r} is not a value (use JSON: a number, \"a string\", [a, list] or {{\"a\": map}})") from None
+            value, end = (None if bare.group() == "nil" else bare.group()), bare.end()
+        while end < n and text[end] == " ":
+            end += 1
+        if end < n and text[end] != ",":
+            raise ValueError(f"parameter {name}: unexpected {text[end:][:20]!r} after its value")
+        params[key] = value
+        i = end + 1
+    return params
 
 
 def get(spec: str) -> Model:
-    """Build a model from `name` or `name:param=value,param=value` (values are JSON)."""
+    """Build a model from `name` or `name:param=value,param=value` (values are JSON).
+
+    Every parameter is checked here or by the model's constructor (type and range), so a typo
+    is a one-line error instead of a model that quietly judges something else."""
     name, _, rest = spec.partition(":")
     models = available()
     if name not in models:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(models)}")
-    params = {}
-    for item in filter(None, rest.split(",")):
-        k, eq, v = item.partition("=")
-        if not eq:
-            raise ValueError(f"model parameter {item!r} must look like name=value")
-        params[k.strip().replace("-", "_")] = _param_value(v.strip())
+    cls = models[name]
     try:
-        return models[name](**params)
+        params = parse_params(rest)
+    except ValueError as e:
+        raise ValueError(f"model {name!r}: {e}") from None
+    accepted = _accepted(cls)
+    if accepted is not None:
+        unknown = [k for k in params if k not in accepted]
+        if unknown:
+            takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no parameters"
+            raise ValueError(f"model {name!r} has no parameter {unknown[0].replace('_', '-')!r} ({takes})")
+    try:
+        return cls(**params)
     except (TypeError, ValueError) as e:
         raise ValueError(f"model {name!r}: {e}") from None
+
+
+def _accepted(cls: type[Model]) -> list[str] | None:
+    """The keyword parameters a model's constructor names (None when it takes **kwargs)."""
+    if cls.__init__ is Model.__init__:
+        return []
+    try:
+        signature = inspect.signature(cls.__init__)
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for p in list(signature.parameters.values())[1:]:
+        if p.kind is p.VAR_KEYWORD:
+            return None
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            names.append(p.name)
+    return names

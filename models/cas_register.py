@@ -4,7 +4,7 @@ Parameter `initial` (default nil). As in Knossos, a nil read is always legal, an
 cas is dropped (it certainly did not take effect).
 """
 
-from taala.model import INCONSISTENT, Model
+from taala.model import INCONSISTENT, Model, value_param
 
 
 class CasRegister(Model):
@@ -14,7 +14,7 @@ class CasRegister(Model):
     fs = frozenset({"read", "write", "cas"})
 
     def __init__(self, initial=None):
-        self.initial = initial
+        self.initial = value_param("initial", initial)
 
     def params(self):
         return {"initial": self.initial}

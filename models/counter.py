@@ -3,7 +3,7 @@
 Parameter `initial` (default 0). Reads must see exactly the linearized sum.
 """
 
-from taala.model import INCONSISTENT, Model
+from taala.model import INCONSISTENT, Model, int_param
 
 
 class Counter(Model):
@@ -13,7 +13,7 @@ class Counter(Model):
     fs = frozenset({"add", "read"})
 
     def __init__(self, initial: int = 0):
-        self.initial = initial
+        self.initial = int_param("initial", initial)
 
     def params(self):
         return {"initial": self.initial}

@@ -6,7 +6,7 @@ broken lock around "check balance, then debit" lets through). Parameter `initial
 (default 0) is every account's opening balance.
 """
 
-from taala.model import INCONSISTENT, Model
+from taala.model import INCONSISTENT, Model, int_param
 
 
 class Ledger(Model):
@@ -16,7 +16,7 @@ class Ledger(Model):
     fs = frozenset({"credit", "debit", "read"})
 
     def __init__(self, initial: int = 0):
-        self.initial = initial
+        self.initial = int_param("initial", initial, minimum=0)
 
     def params(self):
         return {"initial": self.initial}

@@ -3,7 +3,7 @@
 `limit` (default unlimited) caps the hold count, like Hazelcast's reentrancy limit.
 """
 
-from taala.model import INCONSISTENT, LockSemantics, Model
+from taala.model import INCONSISTENT, LockSemantics, Model, int_param
 
 
 class ReentrantMutex(Model):
@@ -14,7 +14,7 @@ class ReentrantMutex(Model):
     lock = LockSemantics(reentrant=True)
 
     def __init__(self, limit: int | None = None):
-        self.limit = limit
+        self.limit = int_param("limit", limit, minimum=1, optional=True)
 
     def params(self):
         return {"limit": self.limit}

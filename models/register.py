@@ -3,7 +3,7 @@
 Parameter `initial` (default nil). Reads that time out say nothing and are dropped.
 """
 
-from taala.model import INCONSISTENT, Model
+from taala.model import INCONSISTENT, Model, value_param
 
 
 class Register(Model):
@@ -13,7 +13,7 @@ class Register(Model):
     fs = frozenset({"read", "write"})
 
     def __init__(self, initial=None):
-        self.initial = initial
+        self.initial = value_param("initial", initial)
 
     def params(self):
         return {"initial": self.initial}

@@ -3,7 +3,7 @@
 `acquire`/`release` take an optional integer value: how many permits (default 1).
 """
 
-from taala.model import INCONSISTENT, LockSemantics, Model
+from taala.model import INCONSISTENT, LockSemantics, Model, int_param
 
 
 def _units(op) -> int:
@@ -17,9 +17,7 @@ class Semaphore(Model):
     fs = frozenset({"acquire", "release"})
 
     def __init__(self, permits: int = 1):
-        if isinstance(permits, bool) or not isinstance(permits, int) or permits < 1:
-            raise ValueError(f"permits must be a positive integer, got {permits!r}")
-        self.permits = permits
+        self.permits = int_param("permits", permits, minimum=1)
         self.lock = LockSemantics(capacity=permits)
 
     def params(self):

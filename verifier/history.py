@@ -143,6 +143,9 @@ class History:
     events: list[Event]
     source: str | None = None
     _ops: list[Operation] | None = field(default=None, repr=False)
+    # Things worth a look that do not make the history unreadable ("file:line: ..."),
+    # filled in by `operations()`.
+    warnings: list[str] = field(default_factory=list, repr=False)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -158,14 +161,17 @@ class History:
         """All client operations (nemesis events excluded), in invocation order. Cached."""
         if self._ops is None:
             with paused_gc():
-                self._ops = pair(self.events, source=self.source)
+                self._ops = pair(self.events, source=self.source, warnings=self.warnings)
         return self._ops
 
     def to_dicts(self) -> list[dict]:
         return [e.to_dict() for e in self.events]
 
 
-def pair(events: Iterable[Event], source: str | None = None) -> list[Operation]:
+MAX_WARNINGS = 20
+
+
+def pair(events: Iterable[Event], source: str | None = None, warnings: list[str] | None = None) -> list[Operation]:
     """Pair each invocation with its process's next completion.
 
     Raises `HistoryError` (with the line) for completions without an invocation and for a
@@ -173,7 +179,12 @@ def pair(events: Iterable[Event], source: str | None = None) -> list[Operation]:
     events, and guessing would produce verdicts about a history nobody observed.
     A process that invokes again after an `info` is accepted (Jepsen would have retired it,
     other recorders may not): the `info` op simply stays concurrent with everything after it.
+
+    A completion timed before its own invocation is only a warning (appended to `warnings`):
+    the file order decides real-time order, not `time`, but such a `time` says the clocks
+    or the recorder are off, and latencies drawn from it are wrong.
     """
+    backwards = 0
     open_ops: dict[Hashable, Operation] = {}
     ops: list[Operation] = []
     for pos, e in enumerate(events):
@@ -206,6 +217,12 @@ def pair(events: Iterable[Event], source: str | None = None) -> list[Operation]:
                     source=source,
                     line=e.line,
                 )
+            if e.time is not None and op.invoke.time is not None and e.time < op.invoke.time and warnings is not None:
+                backwards += 1
+                if backwards <= MAX_WARNINGS:
+                    where = f"{source or '<history>'}:{e.line}" if e.line is not None else (source or "<history>")
+                    warnings.append(f"{where}: {t} completion of {e.f!r} by process {e.process!r} is timed "
+                                    f"{op.invoke.time - e.time} ns before its invocation (line {op.invoke.line})")
             op.status = t
             op.ret = pos
             op.completion = e
@@ -213,4 +230,6 @@ def pair(events: Iterable[Event], source: str | None = None) -> list[Operation]:
                 op.value = e.value
             if op.key is None:
                 op.key = e.key
+    if backwards > MAX_WARNINGS and warnings is not None:
+        warnings.append(f"{source or '<history>'}: {backwards - MAX_WARNINGS} more completion(s) timed before their invocation")
     return ops

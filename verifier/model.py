@@ -53,6 +53,32 @@ class LockSemantics:
     extra: dict = field(default_factory=dict)
 
 
+def int_param(name: str, value: Any, *, minimum: int | None = None, optional: bool = False) -> int | None:
+    """Validate an integer model parameter (a bool is not an integer here)."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer{' (or omitted)' if optional else ''}, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}{' (or omitted)' if optional else ''}, got {value!r}")
+    return value
+
+
+def value_param(name: str, value: Any) -> Hashable:
+    """Validate a parameter that is a data value (a register's initial value): anything a
+    history can hold, frozen the way the readers freeze history values so the two compare."""
+    from taala.formats.event_fields import freeze
+
+    if isinstance(value, float) and value != value:  # NaN equals nothing, not even itself
+        raise ValueError(f"{name} must be a value that equals itself, got {value!r}")
+    frozen = freeze(value)
+    try:
+        hash(frozen)
+    except TypeError:
+        raise ValueError(f"{name} must be a number, string, list or map, got {value!r}") from None
+    return frozen
+
+
 class Model:
     """Base class with the defaults every model shares. Subclass and set the class fields."""
 

@@ -10,11 +10,12 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from taala.checker import check as run_check
 from taala.cli.app import app
-from taala.cli.render import render_result
-from taala.formats import FORMATS, load
+from taala.cli.render import clean, plain, render_result
+from taala.formats import DEFAULT_MAX_BYTES, FORMATS, STDIN, load
 from taala.formats.jsonl import to_json_bytes
 from taala.history import HistoryError
 from taala.models import available, get
@@ -25,8 +26,8 @@ EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 HISTORY_SUFFIXES = {".jsonl", ".json", ".ndjson", ".edn", ".txt", ".log"}
 
 
-def _load(path: Path, fmt: str | None, independent: bool):
-    history = load(path, format=fmt, independent=independent)
+def _load(path: Path, fmt: str | None, independent: bool, max_bytes: int = DEFAULT_MAX_BYTES):
+    history = load(path, format=fmt, independent=independent, max_bytes=max_bytes)
     if not history.events:  # almost always a recorder that crashed: say so, don't bless it
         raise HistoryError("no events found (an empty history proves nothing)", source=str(path))
     return history
@@ -36,7 +37,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     """Files as given; directories contribute their history files (recursively, sorted)."""
     files: list[Path] = []
     for p in paths:
-        if p.is_dir():
+        if str(p) != STDIN and p.is_dir():
             files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in HISTORY_SUFFIXES)
         else:
             files.append(p)
@@ -49,7 +50,7 @@ def _model_help() -> str:
 
 @app.command()
 def check(
-    files: list[Path] = typer.Argument(..., help="History files or directories (JSONL, Jepsen EDN, Jepsen op lines)."),
+    files: list[Path] = typer.Argument(..., help="History files or directories (JSONL, Jepsen EDN, Jepsen op lines); - reads standard input."),
     model: str = typer.Option(..., "--model", "-m", help=_model_help()),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object per file instead of text."),
     time_limit: Optional[float] = typer.Option(
@@ -60,6 +61,7 @@ def check(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for the search (default: up to 2 cores)."),
     direct_only: bool = typer.Option(False, "--direct-only", help="Skip the linearizability search; run only the linear-time lock checks."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write report.html and results.json into this directory (a subdirectory per file when several)."),
+    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse a history larger than this many bytes."),
 ) -> None:
     """Check recorded histories for linearizability and lock-safety violations.
 
@@ -78,22 +80,24 @@ def check(
     try:
         the_model = get(model)
     except ValueError as e:
-        err.print(f"taala check: {e}")
+        err.print(clean(f"taala check: {e}"))
         raise typer.Exit(EXIT_BAD_INPUT)
     if fmt is not None and fmt not in FORMATS:
-        err.print(f"taala check: unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        err.print(clean(f"taala check: unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}"))
         raise typer.Exit(EXIT_BAD_INPUT)
     targets = _expand(files)
     if not targets:
-        err.print("taala check: no history files found in " + ", ".join(map(str, files)))
+        err.print(clean("taala check: no history files found in " + ", ".join(map(str, files))))
         raise typer.Exit(EXIT_BAD_INPUT)
     show_progress = not json_out and err.is_terminal and os.environ.get("CI") != "true"
     verdicts = []
     for path in targets:
         try:
-            with err.status(f"checking {path} ...") if show_progress else nullcontext():
-                history = _load(path, fmt, independent)
+            history = None
+            with err.status(clean(f"checking {path} ...")) if show_progress else nullcontext():
+                history = _load(path, fmt, independent, max_bytes)
                 result = run_check(history, the_model, time_limit=time_limit, workers=workers, linearizability=not direct_only)
+            warn(err, history)
         except HistoryError as e:
             verdicts.append("error")
             if json_out:
@@ -101,7 +105,7 @@ def check(
                           "partitions": None, "elapsed_s": None, "counterexample": None}
                 sys.stdout.buffer.write(to_json_bytes(record) + b"\n")
             else:
-                err.print(f"error: {e}")
+                err.print(clean(f"error: {e}"))
             continue
         verdicts.append(result.valid)
         if report is not None:
@@ -114,6 +118,12 @@ def check(
         else:
             render_result(out, result)
     raise typer.Exit(exit_status(verdicts))
+
+
+def warn(err: Console, history) -> None:
+    """A history's warnings, one line each, on standard error (stdout stays the verdict)."""
+    for warning in history.warnings:
+        err.print(clean(f"warning: {warning}"))
 
 
 def exit_status(verdicts: list) -> int:
@@ -131,5 +141,5 @@ def models() -> None:
     """List the models `--model` accepts, with how each treats indeterminate operations."""
     out = Console(highlight=False, soft_wrap=True)
     for name, cls in available().items():
-        out.print(f"[bold]{name}[/bold]: {cls.summary}")
-        out.print(f"    indeterminate ops: {cls.indeterminate}")
+        out.print(Text(name, style="bold") + plain(f": {cls.summary}"))
+        out.print(plain(f"    indeterminate ops: {cls.indeterminate}"))

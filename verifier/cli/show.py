@@ -17,9 +17,9 @@ import typer
 from rich.console import Console
 from taala.checker import check as run_check
 from taala.cli.app import app
-from taala.cli.check import EXIT_BAD_INPUT, exit_status
-from taala.cli.render import render_result, render_summary
-from taala.formats import FORMATS, load
+from taala.cli.check import EXIT_BAD_INPUT, exit_status, warn
+from taala.cli.render import clean, render_result, render_summary
+from taala.formats import DEFAULT_MAX_BYTES, FORMATS, load
 from taala.formats.jsonl import to_json_bytes
 from taala.history import History, HistoryError
 from taala.models import get
@@ -59,11 +59,12 @@ def summarize(history: History, top: int) -> dict[str, Any]:
 
 @app.command()
 def show(
-    file: Path = typer.Argument(..., help="A history file (JSONL, Jepsen EDN or Jepsen op lines)."),
+    file: Path = typer.Argument(..., help="A history file (JSONL, Jepsen EDN or Jepsen op lines); - reads standard input."),
     model: str | None = typer.Option(None, "--model", "-m", help="Also check against this model and show the verdict."),
     top: int = typer.Option(10, "--top", min=1, help="How many keys (partitions) to list, busiest first."),
     fmt: str | None = typer.Option(None, "--format", "-f", help=f"Force the input format: {', '.join(FORMATS)}."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary (and result) as one JSON object."),
+    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse a history larger than this many bytes."),
 ) -> None:
     """Summarize a history: ops and outcomes, keys, nemesis faults; with --model, the verdict.
 
@@ -78,18 +79,19 @@ def show(
     quiet = json_out or not err.is_terminal or os.environ.get("CI") == "true"
     try:
         the_model = None if model is None else get(model)
-        history = load(file, format=fmt)
+        history = load(file, format=fmt, max_bytes=max_bytes)
         summary = summarize(history, top)
         result = None
         if the_model is not None:
             if quiet:
                 result = run_check(history, the_model)
             else:
-                with err.status(f"checking {file} ..."):
+                with err.status(clean(f"checking {file} ...")):
                     result = run_check(history, the_model)
     except (HistoryError, ValueError) as e:
-        err.print(f"taala show: {e}")
+        err.print(clean(f"taala show: {e}"))
         raise typer.Exit(EXIT_BAD_INPUT)
+    warn(err, history)
     if json_out:
         summary["result"] = None if result is None else result.to_dict()
         sys.stdout.buffer.write(to_json_bytes(summary) + b"\n")

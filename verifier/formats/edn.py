@@ -1,4 +1,6 @@
-"""Jepsen's `history.edn`: EDN op maps, either one per line or inside one vector.
+"""Jepsen's `history.edn`: EDN op maps, one per line or inside one vector or list.
+
+Knossos's own `data/` histories are a list `( ... )` or vector `[ ... ]` with `;` comments.
 
 Parsing uses the `edn_format` package. We split the file into top-level forms ourselves
 (tracking strings, chars and comments so braces inside them don't count) so that every
@@ -60,7 +62,7 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
     i, n, line = 0, len(text), 1
     depth, start, start_line = 0, -1, 0
     unwrapped = False
-    vector_line = 1
+    vector_line, outer = 1, "]"
     seen_form = False
     depth_start_pending = False
     while i < n:
@@ -93,8 +95,9 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
             depth_start_pending = True
             continue
         elif c in _OPEN:
-            if depth == 0 and c == "[" and not unwrapped and not seen_form:
-                unwrapped, vector_line = True, line  # one big vector: its elements are the forms
+            if depth == 0 and c in "[(" and not unwrapped and not seen_form:
+                # one big vector or list: its elements are the forms
+                unwrapped, vector_line, outer = True, line, _CLOSE[_OPEN.index(c)]
                 i += 1
                 continue
             if depth == 0 and not depth_start_pending:
@@ -104,10 +107,10 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
             depth += 1
         elif c in _CLOSE:
             if depth == 0:
-                if unwrapped and c == "]":
+                if unwrapped and c == outer:
                     unwrapped = False
-                    if text[i + 1 :].strip():
-                        raise HistoryError("unexpected text after the closing `]`", line=line)
+                    if _strip_comments(text[i + 1 :]).strip():
+                        raise HistoryError(f"unexpected text after the closing `{outer}`", line=line)
                     return
                 raise HistoryError(f"unbalanced `{c}`", line=line)
             depth -= 1
@@ -123,7 +126,11 @@ def _forms(text: str) -> Iterator[tuple[int, str]]:
     if depth or depth_start_pending:
         raise HistoryError("unexpected end of file inside a form (unbalanced `{` or `[`)", line=start_line)
     if unwrapped:
-        raise HistoryError("unexpected end of file: the history vector opened here is not closed with `]`", line=vector_line)
+        raise HistoryError(f"unexpected end of file: the history opened here is not closed with `{outer}`", line=vector_line)
+
+
+def _strip_comments(rest: str) -> str:
+    return "\n".join(line.split(";", 1)[0] for line in rest.split("\n"))
 
 
 def parse(text: str, *, source: str | None = None, independent: bool = False) -> list[Event]:
