@@ -3,13 +3,18 @@
 `valid` is True, False or "unknown" (Jepsen's `:valid?`). Merging follows Jepsen's
 `merge-valid`: any False makes the whole False, otherwise any unknown makes it unknown.
 Checkers never print; the CLI and the report render these objects.
+
+A counterexample carries its *facts* as data (Elle's `explain-pair-data`): which ops, in
+which roles. The checker's own sentence is one rendering of them; the report writes
+another, in seconds and who-held-what, from the same facts, so it can never tell a story
+the checker did not find (say, blame a pair of holds that never overlapped).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from taala.history import Operation
 
@@ -26,6 +31,80 @@ def merge_valid(values: Iterable[Validity]) -> Validity:
     return True
 
 
+def _json(value: Any) -> Any:
+    """Ops by their invocation index, as the rest of the JSON names them."""
+    if isinstance(value, Operation):
+        return value.index
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class _Facts:
+    kind = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **{f.name: _json(getattr(self, f.name)) for f in fields(self)}}
+
+
+@dataclass(frozen=True)
+class HeldTogether(_Facts):
+    """overlap: `later` returned while the hold `earlier` began was still open (its release
+    not yet invoked, or never). Critical sections run from an acquire's return to the
+    invocation of the holder's own release (`taala.checks.holds`)."""
+
+    earlier: Operation
+    earlier_release: Operation | None
+    later: Operation
+    earlier_shared: bool = False
+    later_shared: bool = False
+    capacity: int = 1
+    kind = "overlap"
+
+
+@dataclass(frozen=True)
+class StaleToken(_Facts):
+    """fencing: `later` was handed a token that `earlier` (which returned first) had beaten
+    or equalled; `reused` when it is the very same token."""
+
+    earlier: Operation
+    later: Operation
+    reused: bool = False
+    kind = "fencing"
+
+
+@dataclass(frozen=True)
+class WaitCycle(_Facts):
+    """deadlock: each (waiting acquire, holder's acquire) pair is one edge of the cycle; the
+    holder of one edge is the waiter of the next."""
+
+    waits: tuple[tuple[Operation, Operation], ...]
+    kind = "deadlock"
+
+
+@dataclass(frozen=True)
+class Unplaceable(_Facts):
+    """linearizability: `culprit` returned, and no order of the ops before it admits it.
+
+    `order` is the length of the longest valid order the search found. When the state that
+    order ends in refuses the culprit outright, `state` describes it, `refusal` is the
+    model's reason, `set_by` is the op of the order that put the model in that state (None:
+    the initial state) and, for lock models, `release` is `set_by`'s holder's next release
+    of the key, whatever became of it (None: none was invoked)."""
+
+    culprit: Operation
+    order: int = 0
+    state: str | None = None
+    refusal: str | None = None
+    set_by: Operation | None = None
+    release: Operation | None = None
+    kind = "linearizability"
+
+
+Facts = HeldTogether | StaleToken | WaitCycle | Unplaceable
+
+
 @dataclass
 class Counterexample:
     """Why a history is invalid, in terms a person can check against the file."""
@@ -36,6 +115,7 @@ class Counterexample:
     key: Hashable = None
     prefix_end: int | None = None  # index of the event that ends the shortest invalid prefix
     partial_linearizations: list[list[tuple[Operation, str]]] = field(default_factory=list)
+    facts: Facts | None = None  # the same story as data; None from checks that give none
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +124,7 @@ class Counterexample:
             "explanation": self.explanation,
             "prefix_end_index": self.prefix_end,
             "ops": [op.to_dict() for op in self.ops],
+            "facts": None if self.facts is None else self.facts.to_dict(),
             "partial_linearizations": [
                 [{**op.to_dict(), "state_after": state} for op, state in path] for path in self.partial_linearizations
             ],

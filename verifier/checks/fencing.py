@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from taala.history import OK, Operation, key_name
 from taala.model import LockSemantics
-from taala.result import CheckOutcome, Counterexample
+from taala.result import CheckOutcome, Counterexample, StaleToken
 
 
 def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
@@ -44,5 +44,6 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
         f"fencing tokens went wrong on {key_name(later.key)}: {later.describe()} got {why} "
         f"(by {earlier.describe()})"
     )
-    ce = Counterexample("fencing", text, [earlier, later], key=later.key, prefix_end=later.completion.index)
+    facts = StaleToken(earlier, later, reused=earlier.value == later.value)
+    ce = Counterexample("fencing", text, [earlier, later], key=later.key, prefix_end=later.completion.index, facts=facts)
     return CheckOutcome("fencing", False, ce, details)

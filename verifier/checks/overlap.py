@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from taala.checks.holds import Hold, holds
 from taala.history import Operation, key_name
 from taala.model import LockSemantics
-from taala.result import CheckOutcome, Counterexample
+from taala.result import CheckOutcome, Counterexample, HeldTogether
 
 MAX_REPORTED = 10
 
@@ -47,7 +47,8 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
         f"{second.describe()}"
     )
     ops_involved = [op for h in (first, second) for op in (h.acquire, h.release) if op is not None]
-    ce = Counterexample("overlap", text, ops_involved, key=first.key, prefix_end=second.acquire.completion.index)
+    facts = HeldTogether(first.acquire, first.release, second.acquire, first.shared, second.shared, lock.capacity)
+    ce = Counterexample("overlap", text, ops_involved, key=first.key, prefix_end=second.acquire.completion.index, facts=facts)
     return CheckOutcome("overlap", False, ce, details)
 
 
