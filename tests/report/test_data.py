@@ -57,9 +57,10 @@ def test_violating_ops_are_highlighted_and_explained(redis):
     )
 
 
-def test_etcd_explanation_names_the_failed_release_and_the_pause(etcd):
+def test_etcd_explanation_names_the_culprit_the_failed_release_and_the_pause(etcd):
     d = data_for(*etcd)
-    assert d["explanation"]["plain"].startswith("p3 held the lock from 0.004 s; p0 acquired it at 5.094 s; p3's release then failed.")
+    assert d["explanation"]["plain"].startswith("p0's acquire (index 2) returned at 5.094 s")
+    assert "p3's release, invoked at 3.1 s, failed at 5.101 s" in d["explanation"]["plain"]
     assert "pause n3 (0.09 s to 5.09 s)" in d["explanation"]["plain"]
     assert [step["label"] for step in d["linearization"]["steps"]] == ["p3 acquire"]
 
@@ -75,10 +76,11 @@ def test_fencing_tokens_on_acquires_and_holds_without_timestamps():
     assert d["latency"] == []
 
 
-def test_non_lock_models_keep_the_checkers_sentence_and_have_no_holds():
+def test_non_lock_models_name_the_culprit_and_have_no_holds():
     history, result = checked(STALE_READ)
     d = data_for(history, result)
-    assert d["explanation"]["plain"] == result.counterexample.explanation
+    assert d["explanation"]["plain"].startswith("p2's read 1 (index 4) returned at event 5, but no order")
+    assert d["explanation"]["checker"] == result.counterexample.explanation
     assert d["holds"] == {"keys": [], "more_keys": 0}
     assert [s["state"] for s in d["linearization"]["steps"]] == ["1", "4"]
 

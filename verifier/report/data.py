@@ -60,7 +60,7 @@ def report_data(history: History, result: CheckResult, lock: LockSemantics | Non
         "model": result.model,
         "totals": _totals(history, ops, result),
         "checks": [{"name": name, "valid": c.valid, "explanation": None if c.counterexample is None else c.counterexample.explanation} for name, c in result.checks.items()],
-        "explanation": None if primary is None else {"check": primary.check, "plain": explain(primary, ops, lock, axis, bands), "checker": primary.explanation},
+        "explanation": None if primary is None else {"check": primary.check, "plain": explain(primary, lock, axis, bands), "checker": primary.explanation},
         "lanes": [process_label(p) for p in lanes],
         "ops": [_op(op, lane_of[op.process], axis, highlight.get(op.id, 0), tokens and op.f in lock.acquire) for op in shown],
         "faults": [_band(b, axis, lane_of) for b in bands if _overlaps(b.start, b.end, lo, hi)],
