@@ -9,11 +9,12 @@ from taala.checker import check
 from taala.history import Event, History
 from taala.models import get
 from taala.report import render_report, report_data, window
-from taala.report.data import PRIMARY, lock_semantics
+from taala.report.data import PRIMARY, lock_semantics, source_label
 from taala.report.faults import fault_bands
 from taala.report.html import script_json
 
 from tests.report.conftest import FENCED, STALE_READ, checked
+from tests.support.dsl import history
 
 
 def data_for(history, result):
@@ -149,3 +150,14 @@ def test_rendered_page_is_self_contained(redis):
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page
     assert page.count("<script") == 2
     assert not re.search(r"\.(inner|outer)HTML\s*=|insertAdjacentHTML|document\.write", page)
+
+
+def test_page_title_names_the_adapter_as_typed():
+    h = history("""
+        p0 invoke acquire
+        p0 ok acquire""")
+    vetted = History(h.events, source="<seed-redis>")
+    page = render_report(vetted, check(vetted, get("mutex")))
+    assert "<title>taala report: seed-redis</title>" in page and "&lt;seed-redis&gt;" not in page
+    assert source_label("<dsl>") == "<dsl>"  # not an adapter: left as recorded
+    assert source_label("histories/mutex/x.edn") == "histories/mutex/x.edn" and source_label(None) == "history"

@@ -37,6 +37,28 @@ def lock_semantics(result: CheckResult) -> LockSemantics | None:
     return None if cls is None else cls.lock
 
 
+def source_label(source: str | None) -> str:
+    """How the page names the history: its file, or, for a vetting run, the adapter's name
+    as the user typed it. The runner records `<seed-redis>` (Python's way of saying "not a
+    file", as in `<stdin>`); a reader looking for `taala vet seed-redis` should find it."""
+    if not source:
+        return "history"
+    name = source[1:-1]
+    if source[0] == "<" and source[-1] == ">" and name in _adapter_names():
+        return name
+    return source
+
+
+def _adapter_names() -> set[str]:
+    # the registry imports every adapter module: only for sources that may name one
+    try:
+        from taala.adapters import available
+
+        return set(available())
+    except ImportError:  # an install without some adapter's client library
+        return set()
+
+
 def report_data(history: History, result: CheckResult, lock: LockSemantics | None = None, **window_options: int) -> dict[str, Any]:
     events = history.events
     ops = history.operations()
@@ -51,7 +73,7 @@ def report_data(history: History, result: CheckResult, lock: LockSemantics | Non
     lane_of = {p: n for n, p in enumerate(lanes)}
     tokens = lock is not None and lock.fenced
     return {
-        "source": short(history.source or "history", 200),
+        "source": short(source_label(history.source), 200),
         "unit": axis.unit,
         "extent": [0.0, axis.end],
         "window": [axis.at(lo), axis.at(hi)],
