@@ -9,14 +9,21 @@ as an exception, which the runner records as `info`.
 
 from __future__ import annotations
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING
 
 from taala.adapter import host_port
 
+if TYPE_CHECKING:
+    import redis
+
 
 def connect(address: str, timeout: float = 0.5) -> redis.Redis:
+    # Imported here: `redis` comes with the `vet` extra, and modules that merely name this
+    # function (the client, the resource, `taala vet --help`) must load without it.
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     host, port = host_port(address)
     return redis.Redis(
         host=host,
