@@ -150,6 +150,14 @@ def pytest_addoption(parser):
         help="Scale every vetting budget by this factor (default 1, or $TAALA_BUDGET); "
         "e.g. 10 for a nightly run.",
     )
+    group.addoption(
+        "--taala-adapter",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="Vet only this adapter in taala.test_adapters (repeatable; a registered name or "
+        "module:Class). Default: every adapter installed.",
+    )
 
 
 @pytest.fixture(scope="session")
