@@ -14,6 +14,10 @@ Its one real hazard is the session itself: when the server restarts (or kills th
 backend), every advisory lock is gone, and a holder that is not touching the database
 does not notice: it still believes it holds the lock while the next client takes it. No
 fencing token comes with an advisory lock, so nothing stops the stale holder's writes.
+
+Like a connection pool's health check, `acquire` first makes sure its connection is
+alive (`SELECT 1`) and reconnects if the server dropped it: a client whose connection
+died takes the lock on a fresh session, as applications do.
 """
 
 from __future__ import annotations
@@ -45,17 +49,29 @@ class PostgresAdvisoryLock(Adapter):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
         import psycopg
 
-        host, _, port = addresses[0].rpartition(":")
         self.psycopg = psycopg
-        self.conn = psycopg.connect(host=host, port=int(port), user="postgres", dbname="postgres",
+        self.conn = self._connect()
+
+    def _connect(self):
+        host, _, port = self.addresses[0].rpartition(":")
+        conn = self.psycopg.connect(host=host, port=int(port), user="postgres", dbname="postgres",
                                     autocommit=True, connect_timeout=5)
-        self.conn.execute(f"SET lock_timeout = {max(1, int(self.max_wait * ttl * 1000))}")
+        conn.execute(f"SET lock_timeout = {max(1, int(self.max_wait * self.ttl * 1000))}")
+        return conn
+
+    def _healthy(self):
+        try:
+            self.conn.execute("SELECT 1")
+        except self.psycopg.OperationalError:
+            self.conn.close()
+            self.conn = self._connect()  # a new session: whatever the old one held is gone
 
     @staticmethod
     def _id(key: str) -> int:
         return zlib.crc32(key.encode())  # a stable 32-bit id per key name
 
     def acquire(self, key):
+        self._healthy()
         try:
             self.conn.execute("SELECT pg_advisory_lock(%s)", (self._id(key),))
         except self.psycopg.errors.LockNotAvailable:

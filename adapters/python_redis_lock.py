@@ -89,6 +89,7 @@ class PythonRedisLockRenewal(PythonRedisLock):
     name = "python-redis-lock-renewal"
     summary = "python-redis-lock 4.0.1 with auto_renewal=True: a daemon thread extends the key every expire*2/3"
     auto_renewal = True
+    timing = {"lease": 1.0, "renewal interval": 2 / 3}
     expectations = {
         "none": safe("the renewal thread keeps the key alive for as long as the holder runs"),
         "slow": safe("the renewal thread keeps extending the key while the holder works"),

@@ -39,11 +39,11 @@ def pytest_generate_tests(metafunc):
 def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_path):
     cls = get(adapter)
     expected = cls.expectations[fault]
-    # A lock that needs longer leases makes every pause longer: give the search as many
-    # schedules as a default-lease lock gets (up to 4x the time).
+    # A lock that needs longer leases makes every pause longer: give the search and the
+    # shrinker as many schedules as a default-lease lock gets (up to 4x the time).
     slowness = min(4.0, max(1.0, cls.min_ttl / DEFAULT_TTL))
     budget = (SAFE_BUDGET_S if expected.safe else SEARCH_BUDGET_S * slowness) * taala_budget
-    campaign = vet(cls, [fault], budget=budget, shrink_budget=SHRINK_BUDGET_S * taala_budget, store=tmp_path)
+    campaign = vet(cls, [fault], budget=budget, shrink_budget=SHRINK_BUDGET_S * slowness * taala_budget, store=tmp_path)
     assert campaign.outcome != "inconclusive", f"{adapter} under {fault} tested nothing: {campaign.reasons}"
     if expected.safe:
         assert not campaign.violation, (

@@ -136,7 +136,6 @@ def vet(
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found."""
     started = time.monotonic()
     ttl = campaign_ttl(adapter_cls, faults, ttl)
-    search_deadline = started + budget
     shrink_deadline: list[float] = []
     shrink_budget = shrink_budget if shrink_budget is not None else max(30.0, budget)
     examples = 0
@@ -146,6 +145,7 @@ def vet(
     client_log = _client_log(store, adapter_cls.name)
 
     with Environment(adapter_cls, client_log=client_log) as env:
+        search_deadline = time.monotonic() + budget  # the servers' start-up is not search time
         strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps,
                              timing=adapter_cls.timing)
 
