@@ -32,6 +32,9 @@ class FencedRedisLock(Adapter):
         "node-pause": safe("a paused holder's stale token is rejected by the resource"),
         "clock": safe("an early-expired lease only yields a stale token, which the resource rejects"),
         "kill": safe("the token counter is not on the faulted node; stale tokens are rejected"),
+        "partition": safe("a holder cut off past its lease comes back with a stale token, which is rejected"),
+        "latency": safe("a token granted late is still ordered: stale ones are rejected"),
+        "connection-kill": safe("the key and the token counter outlive the connection"),
     }
 
     def __init__(self, addresses, *, ttl, client, resource=None):

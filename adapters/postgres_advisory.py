@@ -43,6 +43,9 @@ class PostgresAdvisoryLock(Adapter):
         "pause": safe("a paused holder's session stays open on the server, so the lock stays held"),
         "node-pause": safe("a stopped server grants nothing; waiters simply wait or time out"),
         "kill": unsafe("a restarted server has forgotten every session's locks; the old holder still believes"),
+        "connection-kill": unsafe("the server ends the dropped session and frees its lock; the holder still believes"),
+        "partition": safe("the session outlives a cut-off (TCP stays up): the lock stays held, waiters wait"),
+        "latency": safe("nothing expires: a slow network only makes acquires and releases slower"),
     }
 
     def __init__(self, addresses, *, ttl, client, resource=None):

@@ -27,6 +27,8 @@ class SeedRedisLock(Adapter):
         "node-pause": unsafe("the server's clock keeps running while it is stopped: the lease expires under the holder"),
         "clock": unsafe("Redis expires keys by wall clock: a forward jump ends the lease early"),
         "kill": unsafe("a Redis restarted without persistence has forgotten the lock"),
+        "partition": unsafe("a holder cut off from Redis past its TTL cannot know the key expired and was taken"),
+        "connection-kill": safe("the key outlives the connection: dropping it changes nothing"),
     }
 
     def __init__(self, addresses, *, ttl, client, resource=None):

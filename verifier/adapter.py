@@ -73,6 +73,9 @@ class Adapter:
     blocking: ClassVar[bool] = False  # acquire waits for the lock to be free
     max_wait: ClassVar[float] = 0.0  # longest a blocking acquire waits, in leases
     timing: ClassVar[dict[str, float]] = {"lease": 1.0}  # durations safety depends on, in leases
+    # Liveness: once the faults heal and every holder has released, a new client must get the
+    # lock within this many leases (plus max_wait); None promises nothing.
+    liveness: ClassVar[float | None] = 2.0
 
     def __init__(self, addresses: list[str], *, ttl: float, client: int, resource: str | None = None):
         self.addresses = addresses

@@ -21,6 +21,7 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import stat
 import traceback
 from typing import Any
 
@@ -35,11 +36,26 @@ class AdapterError(RuntimeError):
     """The adapter could not even be built (its constructor raised): bad input, not a verdict."""
 
 
-def _detach(parent_pid: int, log_path: str | None) -> None:
-    """In the child: die with the parent, and keep output off the user's terminal."""
+def _detach(parent_pid: int, log_path: str | None, keep: int) -> None:
+    """In the child: die with the parent, drop the parent's sockets, and keep output off
+    the user's terminal.
+
+    A forked child inherits every socket the coordinator had open: the proxies' ends of
+    other clients' connections, other clients' pipes. While the child holds a copy, closing
+    the original sends nothing to the peer, so a proxy's connection kill would not reach
+    the server, and a client's end of file would never come. Only the child's own pipe
+    (`keep`) stays."""
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd != keep:
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.close(fd)
+            except OSError:
+                pass
     fd = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -49,7 +65,7 @@ def _detach(parent_pid: int, log_path: str | None) -> None:
 def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
            parent_pid: int, log_path: str | None) -> None:
     """The client process: build the adapter, then answer commands until told to stop."""
-    _detach(parent_pid, log_path)
+    _detach(parent_pid, log_path, conn.fileno())
     try:
         adapter = adapter_cls(addresses, ttl=ttl, client=client, resource=resource)
         store = Resource(resource)

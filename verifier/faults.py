@@ -9,8 +9,10 @@ fault's generator and nemesis together the same way).
 
 `inject(session, target, seconds)` runs in the runner's coordinator thread while the
 clients' ops stay in flight, and must leave nothing broken when it returns, except the
-faults meant to persist for the rest of the run (a clock jump): the nemesis heals those
-when the run ends.
+faults meant to persist for the rest of the run (a clock jump, added latency): the
+nemesis heals those when the run ends. Faults on a client's *connections* (partition,
+latency, connection kill) go through TCP proxies the runner puts between each client and
+each node, so they need no root and work for every backend.
 """
 
 from __future__ import annotations
@@ -33,8 +35,14 @@ class Fault:
     inject: Callable[[Any, int, float], None]
     # "holder": only when the targeted client believes it holds the lock (a pause of a
     # client holding nothing proves nothing); "active": only while somebody holds the lock
-    # or has an op in flight (a fault on an idle system cannot touch any hold).
+    # or has an op in flight (a fault on an idle system cannot touch any hold); "always".
     needs: str = "active"
+    # A client fault that waits for the client's op in flight first (so `acquire 0, pause 0`
+    # pauses a holder, never an acquire half-way, and replays the same way).
+    settles: bool = True
+    # Strikes the client's own connections, so clients reach the servers through taala's
+    # TCP proxies (one per client and node) when a schedule holds it.
+    proxied: bool = False
 
     def describe(self, target: int, leases: float | None = None) -> str:
         return self.wording.format(target=target, leases=f"{leases:g}" if leases is not None else "?")
@@ -68,6 +76,27 @@ def _clock(session: Any, n: int, seconds: float) -> None:
     session.nemesis.clock_jump(session.env.nodes[n], seconds)
 
 
+def _partition(session: Any, c: int, seconds: float) -> None:
+    proxies = session.env.proxies_of(c)
+    for proxy in proxies:
+        session.nemesis.drop(proxy)
+    try:
+        time.sleep(seconds)
+    finally:
+        for proxy in proxies:
+            session.nemesis.heal_proxy(proxy)
+
+
+def _latency(session: Any, c: int, seconds: float) -> None:
+    for proxy in session.env.proxies_of(c):  # half each way: the round trip grows by `seconds`
+        session.nemesis.delay(proxy, seconds / 2)
+
+
+def _connection_kill(session: Any, c: int, seconds: float) -> None:
+    for proxy in session.env.proxies_of(c):
+        session.nemesis.reset_connections(proxy)
+
+
 def _kill(session: Any, n: int, seconds: float) -> None:
     node = session.env.nodes[n]
     session.nemesis.kill(node)
@@ -90,6 +119,17 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
     Fault("kill", NODE, False,
           "kill a server node and restart it empty (no persistence)",
           "server node {target} is killed and restarted empty", _kill),
+    Fault("partition", CLIENT, True,
+          "cut a lock client off from every server node for a while (what it sends and receives is lost)",
+          "client {target} is cut off from the servers for {leases} leases", _partition, proxied=True),
+    Fault("latency", CLIENT, True,
+          "slow a lock client's network: its round trip to the servers grows (for the rest of the run)",
+          "client {target}'s round trip to the servers grows by {leases} leases", _latency,
+          needs="always", settles=False, proxied=True),
+    Fault("connection-kill", CLIENT, False,
+          "the servers drop a lock client's connections (CLIENT KILL, pg_terminate_backend): its sessions end",
+          "client {target}'s connections to the servers are dropped", _connection_kill,
+          needs="holder", proxied=True),
 )}
 
 # What `--faults` accepts: "none" (clients only take turns) and every registered fault.

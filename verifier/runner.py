@@ -16,7 +16,9 @@ releases. A step for a busy client, faults on that client included, first waits 
 to complete. Fast ops thus keep the order of the schedule, which makes a minimal schedule
 replay the same way; `race` puts two acquires in flight at the same moment on purpose.
 When the steps are done the faults are healed and the run *drains*: every holder releases
-and every waiter finishes, so a blocked acquire never outlives its run. The history holds
+and every waiter finishes, so a blocked acquire never outlives its run. Then a *liveness
+probe*: a fresh client must get the lock within the adapter's declared number of leases
+(its ops are not part of the history: liveness is reported apart from safety). The history holds
 lock ops on key "lock", resource ops (`read`, `cas`) on key "resource", and nemesis events,
 each with its real invocation and completion time.
 """
@@ -34,12 +36,13 @@ from typing import Any
 
 import psutil
 
-from taala.adapter import Adapter
+from taala.adapter import Adapter, host_port
 from taala.client import FAIL, INFO, OK, ClientProcess
 from taala.faults import REGISTRY
 from taala.formats.event_fields import freeze
 from taala.history import Event, History
 from taala.nemesis import Nemesis, ProcessClient
+from taala.nemesis.proxy import TcpProxy
 from taala.redis_connect import connect
 from taala.schedule import WAIT, Schedule, leases
 from taala.servers import BACKENDS, start_redis
@@ -58,6 +61,7 @@ class Environment:
         self.cluster = None
         self._runs = itertools.count(1)
         self.lock_key = LOCK_KEY
+        self.proxies: dict[int, list[TcpProxy]] = {}  # client slot -> one proxy per node
         self.resource = start_redis(1)
         try:
             if adapter_cls.backend is not None:
@@ -77,6 +81,22 @@ class Environment:
     @property
     def addresses(self) -> list[str]:
         return [node.address for node in self.nodes]
+
+    def use_proxies(self, clients: int) -> None:
+        """Put a TCP proxy between each client slot and each node (kept for the campaign)."""
+        for c in range(clients):
+            if c not in self.proxies:
+                self.proxies[c] = [TcpProxy(*host_port(node.address), name=f"client{c}-{node.name}").start()
+                                   for node in self.nodes]
+
+    def proxies_of(self, c: int) -> list[TcpProxy]:
+        if c not in self.proxies:
+            raise RuntimeError("connection faults need the runner's proxies (Environment.use_proxies)")
+        return self.proxies[c]
+
+    def addresses_for(self, c: int) -> list[str]:
+        """Where client slot c connects: through its proxies if there are any."""
+        return [p.address for p in self.proxies[c]] if c in self.proxies else self.addresses
 
     @property
     def resource_address(self) -> str:
@@ -99,6 +119,9 @@ class Environment:
 
     def close(self) -> None:
         try:
+            for proxies in self.proxies.values():
+                for proxy in proxies:
+                    proxy.close()
             if self.cluster is not None:
                 self.cluster.close()
         finally:
@@ -132,6 +155,7 @@ class Run:
     errors: Counter = field(default_factory=Counter)  # error message of info ops -> count
     contended: bool = False  # an acquire was sent while another client held or was acquiring
     faults_struck: int = 0  # fault steps that hit a holder or an op in flight
+    live: bool | None = None  # did a fresh client get the lock after healing? None: not probed
 
     @property
     def acted_schedule(self) -> Schedule:
@@ -163,6 +187,8 @@ def op_timeout(adapter_cls: type[Adapter], schedule: Schedule, ttl: float) -> fl
 def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Run:
     """Execute `schedule` with `clients` fresh client processes; always heals and cleans up."""
     env.reset()
+    if any(REGISTRY[s[0]].proxied for s in schedule if s[0] in REGISTRY):
+        env.use_proxies(clients)
     started = time.monotonic()
     session = _Session(env, ttl=ttl, clients=clients, op_timeout=op_timeout(env.adapter_cls, schedule, ttl))
     acted: list[bool] = []
@@ -175,11 +201,12 @@ def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Ru
                 acted.append(session.step(step))
             nemesis.heal()
         session.drain()
+        live = session.probe(clients)
     finally:
         session.close()
     history = History(session.rec.events, source=f"<{env.adapter_cls.name}>")
     return Run([list(s) for s in schedule], history, session.max_holders, time.monotonic() - started, acted,
-               session.outcomes, session.errors, session.contended, session.faults_struck)
+               session.outcomes, session.errors, session.contended, session.faults_struck, live)
 
 
 class _Session:
@@ -218,7 +245,7 @@ class _Session:
     def client(self, c: int) -> ClientProcess:
         if c not in self.procs:
             env = self.env
-            self.procs[c] = ClientProcess(env.adapter_cls, env.addresses, self.ttl, c, env.resource_address,
+            self.procs[c] = ClientProcess(env.adapter_cls, env.addresses_for(c), self.ttl, c, env.resource_address,
                                           log_path=env.client_log)
         return self.procs[c]
 
@@ -283,6 +310,24 @@ class _Session:
                 return
             for c in holders:
                 self.step_release(c)
+
+    def probe(self, slot: int) -> bool | None:
+        """Can a fresh client take the lock (and give it back) within the declared leases?"""
+        promise = self.env.adapter_cls.liveness
+        if promise is None:
+            return None
+        deadline = time.monotonic() + (promise + self.env.adapter_cls.max_wait) * self.ttl + 1.0
+        while True:
+            proc = self.client(slot)  # a slot past the schedule's clients: never seen before
+            status, token, _ = proc.call("acquire", self.env.lock_key, timeout=self.op_timeout)
+            if status == OK:
+                proc.call("release", self.env.lock_key, token, timeout=self.op_timeout)
+                return True
+            if status == INFO:
+                self.procs.pop(slot).kill()
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(min(0.1 * self.ttl, 0.5))
 
     # --- client steps: only what a client acting on its belief would do -------------------
 
@@ -365,12 +410,12 @@ class _Session:
     def fault(self, step: list) -> bool:
         fault = REGISTRY[step[0]]
         target = step[1]
-        if fault.target == "client":
+        if fault.target == "client" and fault.settles:
             self.settle(target)  # a step for a busy client waits for its op, faults too
         if fault.needs == "holder":
             if target not in self.tokens:
                 return False  # a pause of a client holding nothing proves nothing
-        elif not self._active():
+        elif fault.needs == "active" and not self._active():
             return False  # a fault on an idle system cannot touch any hold
         try:
             fault.inject(self, target, (step[2] if fault.timed else 0.0) * self.ttl)

@@ -73,6 +73,8 @@ class Campaign:
     reasons: list[str] = field(default_factory=list)  # why inconclusive, one line each
     ops: Counter = field(default_factory=Counter)  # "acquire ok" -> count, over every run
     expected: str | None = None  # "safe"/"unsafe": what the adapter declares under these faults
+    probed: int = 0  # runs whose end was probed for liveness
+    leaked: list[list] = field(default_factory=list)  # schedules after which the lock was never granted again
     schedule: list | None = None  # the minimal violating schedule
     run: Run | None = None
     verdict: Verdict | None = None
@@ -109,6 +111,7 @@ class Campaign:
             "examples": self.examples,
             "elapsed_s": round(self.elapsed_s, 3),
             "ops": dict(sorted(self.ops.items())),
+            "liveness": {"probed": self.probed, "leaked": len(self.leaked), "example": self.leaked[0] if self.leaked else None},
             "reproducer": self.reproducer,
             "minimal_steps": self.minimal_steps,
             "schedule": self.schedule,
@@ -214,6 +217,7 @@ def vet(
             campaign.reasons = tally.inconclusive(faults)
             campaign.outcome = INCONCLUSIVE if campaign.reasons else NONE_FOUND
     campaign.ops = tally.ops
+    campaign.probed, campaign.leaked = tally.probed, sorted(tally.leaked, key=len)
     campaign.elapsed_s = time.monotonic() - started
     return campaign
 
@@ -242,8 +246,13 @@ class _Tally:
         self.errors: Counter = Counter()
         self.contended = 0
         self.struck = 0
+        self.probed = 0
+        self.leaked: list[list] = []
 
     def add(self, result: Run) -> None:
+        self.probed += result.live is not None
+        if result.live is False:
+            self.leaked.append(result.schedule)
         self.ops.update({f"{f} {status}": n for (f, status), n in result.outcomes.items()})
         self.errors.update(result.errors)
         self.contended += result.contended

@@ -28,3 +28,24 @@ class BrokenConstructor(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         raise ConnectionRefusedError("no lock service at 127.0.0.1:1")
+
+
+class LeakyLock(Adapter):
+    """Mutual exclusion holds, but release forgets to delete: once taken, never granted again."""
+
+    name = "leaky-lock"
+    backend = "redis"
+    liveness = 2.0
+    expectations = {"none": safe("only one client ever gets it")}
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        from taala.adapters._redis import connect
+
+        self.redis = connect(addresses[0])
+
+    def acquire(self, key):
+        return "mine" if self.redis.set(key, f"client{self.client}", nx=True) else None
+
+    def release(self, key, token):
+        return True  # "released" (the key stays: the lock is leaked for ever)

@@ -135,6 +135,14 @@ def _expectation_line(campaign) -> Text | None:
     return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}: ", verdict)
 
 
+def _liveness_line(campaign) -> Text | None:
+    if not campaign.leaked:
+        return None
+    steps = "; ".join(describe(step) for step in campaign.leaked[0])
+    return Text.assemble(("LIVENESS", "bold red"), f": after the faults healed and every holder released, the lock was "
+                         f"not granted again in time after {len(campaign.leaked)} of {campaign.probed} runs, e.g. after: {steps}")
+
+
 def _render_campaign(out: Console, campaign) -> None:
     head = (f"{campaign.adapter} under {', '.join(campaign.faults)}: {campaign.examples} schedules "
             f"in {campaign.elapsed_s:.1f} s, lease {campaign.ttl:g} s")
@@ -150,6 +158,8 @@ def _render_campaign(out: Console, campaign) -> None:
         out.print(Text(f"ops by outcome: {ops or 'none'}"))
         if expected is not None:
             out.print(expected)
+        if _liveness_line(campaign) is not None:
+            out.print(_liveness_line(campaign))
         return
     out.print(Text.assemble(("VIOLATION", "bold red"), f"  ({head})"))
     if expected is not None:
@@ -171,6 +181,8 @@ def _render_campaign(out: Console, campaign) -> None:
     elif not verdict.fenced:
         out.print(Text("damage: none recorded (the holders' writes did not collide when replayed)"))
     out.print(Text(f"ops by outcome (all runs): {ops or 'none'}"))
+    if _liveness_line(campaign) is not None:
+        out.print(_liveness_line(campaign))
     if campaign.reproducer:
         out.print(Text(f"reproducer: {campaign.reproducer}   (re-run it: taala replay {campaign.reproducer})"))
         report = Path(campaign.reproducer).with_name("report.html")

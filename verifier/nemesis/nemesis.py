@@ -168,6 +168,12 @@ class Nemesis:
             self._active[("proxy", proxy)] = lambda: self.heal_proxy(proxy)
             self._emit("partition", {"proxy": proxy.name, "direction": direction})
 
+    def reset_connections(self, proxy: TcpProxy) -> None:
+        """Drop every connection through `proxy` at once (the server-side CLIENT KILL /
+        pg_terminate_backend, for any backend): instantaneous, nothing to heal."""
+        proxy.reset_connections()
+        self._emit("connection-kill", {"proxy": proxy.name})
+
     def heal_proxy(self, proxy: TcpProxy) -> None:
         with self._lock:
             if self._active.pop(("proxy", proxy), None) is None:
