@@ -66,8 +66,8 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
     """A Hypothesis strategy of schedules using only the given faults ("none": no faults).
 
     `acquire` is drawn three times as often as each other client step (a schedule where
-    nobody holds the lock tests nothing); one step in three is a fault or a wait when
-    faults are enabled."""
+    nobody holds the lock tests nothing); when faults are enabled, one step in two is a
+    fault or a wait."""
     from hypothesis import strategies as st  # the search needs it; reading a schedule does not
 
     client = st.integers(0, clients - 1)
@@ -80,7 +80,7 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
         options.append(st.tuples(st.just(name), target, length) if fault.timed else st.tuples(st.just(name), target))
     if "slow" in faults:
         options.append(st.tuples(st.just(WAIT), length))
-    step = st.one_of(client_step, client_step, st.one_of(*options)) if options else client_step
+    step = st.one_of(client_step, st.one_of(*options)) if options else client_step
     return st.lists(step.map(list), min_size=2, max_size=max_steps)
 
 
@@ -147,8 +147,11 @@ def counts(schedule: Schedule, clients: int = 2) -> dict[str, int]:
             "waits": sum(1 for s in schedule if s[0] == WAIT)}
 
 
-def describe(step: Step) -> str:
+def describe(step: Step, clients: int | None = None) -> str:
+    """A step in English; `clients` (how many the run had) names a race's partner."""
     kind = step[0]
+    if kind == "race" and clients:
+        return f"clients {step[1]} and {(step[1] + 1) % clients} send their acquires at the same moment"
     if kind == WAIT:
         return f"{step[1]:g} leases pass"
     if kind in REGISTRY:

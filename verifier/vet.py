@@ -41,7 +41,7 @@ from taala.adapter import Adapter
 from taala.faults import REGISTRY
 from taala.judge import Verdict, judge
 from taala.runner import Environment, Run, run
-from taala.schedule import CLIENT_STEPS, counts, describe, schedules, validate
+from taala.schedule import CLIENT_STEPS, MAX_LEASES, counts, describe, durations, leases, schedules, validate
 from taala.store import Store
 
 DEFAULT_TTL = 0.25
@@ -56,6 +56,12 @@ Progress = Callable[[dict[str, Any]], None]
 
 class _OutOfBudget(Exception):
     pass
+
+
+# Shrinking stops at a violating schedule whose acting steps are as few as a violation
+# needs: two acquires and at most one fault. Shrinking further would only rename clients;
+# what is left to minimise (its durations) `_shorten_durations` does in a few runs.
+SMALL_ENOUGH = 3  # acting steps
 
 
 @dataclass
@@ -115,7 +121,7 @@ class Campaign:
             "reproducer": self.reproducer,
             "minimal_steps": self.minimal_steps,
             "schedule": self.schedule,
-            "steps": [describe(step) for step in self.schedule] if self.schedule else None,
+            "steps": [describe(step, self.clients) for step in self.schedule] if self.schedule else None,
             "size": counts(self.schedule, self.clients) if self.schedule else None,
             "explanation": ce.explanation if ce else None,
             "damage": damage.explanation if damage else None,
@@ -179,6 +185,8 @@ def vet(
                 if not shrink_deadline:
                     shrink_deadline.append(time.monotonic() + shrink_budget)
                 violating[json.dumps(schedule)] = (result, verdict)
+                if len(merged(result.acted_schedule)) <= SMALL_ENOUGH:
+                    shrink_deadline[0] = time.monotonic()  # (an exception would be shrunk too)
             notify({"examples": examples, "elapsed_s": time.monotonic() - started,
                     "phase": "shrinking" if shrink_deadline else "searching",
                     "smallest": min((len(json.loads(k)) for k in violating), default=None)})
@@ -202,7 +210,8 @@ def vet(
         except BaseException as e:  # the budget ran out (Hypothesis may wrap it in a group)
             if not _budget_ran_out(e):
                 raise
-            minimal = min((json.loads(k) for k in violating), key=len, default=None)
+            minimal = min((json.loads(k) for k in violating), default=None,
+                          key=lambda k: (len(violating[json.dumps(k)][0].acted_schedule), len(k)))
         campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients, ttl)
         campaign.expected = expectation(adapter_cls, faults)
         if minimal is not None:
@@ -210,6 +219,8 @@ def vet(
             campaign.schedule = [list(step) for step in minimal]
             campaign.run, campaign.verdict = violating[json.dumps(minimal)]
             _keep_only_what_acted(env, campaign, tally)
+            _merge_timed_steps(env, campaign, tally)
+            _shorten_durations(env, campaign, tally)
             _demonstrate_damage(env, campaign)
             if store is not None:
                 campaign.reproducer = save_reproducer(campaign, store=store, client_log=client_log)
@@ -301,6 +312,50 @@ def _keep_only_what_acted(env: Environment, campaign: Campaign, tally: _Tally) -
         campaign.schedule, campaign.run, campaign.verdict = acted, result, verdict
 
 
+def merged(schedule: list) -> list:
+    """Adjacent timed steps of the same kind and target as one (two half-lease pauses of
+    a client in a row are one pause of a lease): what the shrinker cannot do by deleting."""
+    out: list = []
+    for step in schedule:
+        last = out[-1] if out else None
+        if last is not None and leases(step) and leases(last) and last[:-1] == step[:-1]:
+            last[-1] = round(min(MAX_LEASES, last[-1] + step[-1]), 2)
+        else:
+            out.append(list(step))
+    return out
+
+
+def _merge_timed_steps(env: Environment, campaign: Campaign, tally: _Tally) -> None:
+    assert campaign.schedule is not None
+    trial = merged(campaign.schedule)
+    if trial == campaign.schedule:
+        return
+    result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
+    tally.add(result)
+    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+    if verdict.violation:
+        campaign.schedule, campaign.run, campaign.verdict = trial, result, verdict
+
+
+def _shorten_durations(env: Environment, campaign: Campaign, tally: _Tally) -> None:
+    """Each timed step of the minimal schedule, down to the shortest drawn duration that
+    still fails (one run per try, shortest first): the boundary is the finding."""
+    assert campaign.schedule is not None
+    choices = durations(env.adapter_cls.timing)
+    for i, step in enumerate(campaign.schedule):
+        if leases(step) == 0:
+            continue
+        for shorter in (d for d in choices if d < leases(step)):
+            trial = [list(s) for s in campaign.schedule]
+            trial[i][-1] = shorter
+            result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
+            tally.add(result)
+            verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+            if verdict.violation:
+                campaign.schedule, campaign.run, campaign.verdict = trial, result, verdict
+                break
+
+
 def with_writes(schedule: list, clients: int = DEFAULT_CLIENTS) -> list:
     """The schedule with every holder doing its read-modify-write: a client reads before its
     next own step after acquiring (so acquires in flight together stay together), and at the
@@ -362,7 +417,7 @@ def save_reproducer(campaign: Campaign, *, store: str | Path, client_log: str | 
         "ttl": ttl,
         "clients": clients,
         "schedule": campaign.schedule,
-        "steps": [describe(step) for step in campaign.schedule],
+        "steps": [describe(step, clients) for step in campaign.schedule],
         "explanation": campaign.verdict.counterexample.explanation if campaign.verdict.counterexample else None,
         "damage": campaign.to_dict()["damage"],
         "damage_schedule": campaign.damage_schedule,

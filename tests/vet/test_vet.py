@@ -50,7 +50,8 @@ def test_fencing_turns_a_stale_holder_away():
 def test_vet_finds_shrinks_saves_and_replays(tmp_path):
     campaign = vet(get("no-lock"), ["none"], budget=30, store=tmp_path, seed=1)
     assert campaign.violation
-    assert campaign.schedule == [["acquire", 0], ["acquire", 1]]
+    # two acquires, as two steps or as one race: nothing smaller can show two holders
+    assert campaign.schedule in ([["acquire", 0], ["acquire", 1]], [["race", 0]]), campaign.schedule
     data = load_reproducer(campaign.reproducer)
     assert data["schedule"] == campaign.schedule and data["history"]
     assert (tmp_path / "no-lock" / "latest" / "report.html").exists()
@@ -96,7 +97,7 @@ def test_cli_vet_json_and_replay(tmp_path):
     assert out.returncode == 1, out.stderr
     result = json.loads(out.stdout)
     assert {"adapter", "violation", "faults", "examples", "elapsed_s", "reproducer", "minimal_steps"} <= set(result)
-    assert result["violation"] is True and result["minimal_steps"] == 2
+    assert result["violation"] is True and result["size"]["operations"] == 2 and result["minimal_steps"] <= 2
     again = subprocess.run([sys.executable, "-m", "taala", "replay", result["reproducer"], "--runs", "2", "--json"],
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 1 and json.loads(again.stdout)["reproduced"] == 2

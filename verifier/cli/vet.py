@@ -138,7 +138,7 @@ def _expectation_line(campaign) -> Text | None:
 def _liveness_line(campaign) -> Text | None:
     if not campaign.leaked:
         return None
-    steps = "; ".join(describe(step) for step in campaign.leaked[0])
+    steps = "; ".join(describe(step, campaign.clients) for step in campaign.leaked[0])
     return Text.assemble(("LIVENESS", "bold red"), f": after the faults healed and every holder released, the lock was "
                          f"not granted again in time after {len(campaign.leaked)} of {campaign.probed} runs, e.g. after: {steps}")
 
@@ -168,7 +168,7 @@ def _render_campaign(out: Console, campaign) -> None:
     out.print(f"minimal schedule ({size['clients']} client(s), {size['operations']} operation(s), "
               f"{size['faults']} fault(s), {size['waits']} wait(s)); steps are dispatched in order and may overlap:")
     for n, step in enumerate(campaign.schedule, start=1):
-        out.print(Text(f"  {n}. {describe(step)}"))
+        out.print(Text(f"  {n}. {describe(step, campaign.clients)}"))
     verdict = campaign.verdict
     if verdict.counterexample is not None:
         out.print(Text("two holders: ", style="bold") + Text(verdict.counterexample.explanation))
