@@ -59,8 +59,9 @@ class _OutOfBudget(Exception):
 
 
 # Shrinking stops at a violating schedule whose acting steps are as few as a violation
-# needs: two acquires and at most one fault. Shrinking further would only rename clients;
-# what is left to minimise (its durations) `_shorten_durations` does in a few runs.
+# needs: two acquires (not a race: whoever wins it is chance) and at most one fault.
+# Shrinking further would only rename clients; what is left to minimise (its durations)
+# `_shorten_durations` does in a few runs.
 SMALL_ENOUGH = 3  # acting steps
 
 
@@ -185,7 +186,8 @@ def vet(
                 if not shrink_deadline:
                     shrink_deadline.append(time.monotonic() + shrink_budget)
                 violating[json.dumps(schedule)] = (result, verdict)
-                if len(merged(result.acted_schedule)) <= SMALL_ENOUGH:
+                acted = merged(result.acted_schedule)
+                if len(acted) <= SMALL_ENOUGH and not any(step[0] == "race" for step in acted):
                     shrink_deadline[0] = time.monotonic()  # (an exception would be shrunk too)
             notify({"examples": examples, "elapsed_s": time.monotonic() - started,
                     "phase": "shrinking" if shrink_deadline else "searching",
