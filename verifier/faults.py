@@ -52,22 +52,22 @@ def _slow(session: Any, c: int, seconds: float) -> None:
     time.sleep(seconds)  # the client process keeps running: renewal threads too
 
 
-def _pause(session: Any, c: int, seconds: float) -> None:
-    victim = session.pausable(c)  # named by its Jepsen process id, so the report shades that lane
-    session.nemesis.pause_client(victim)
+def _for(seconds: float, start: Callable[[], None], stop: Callable[[], None]) -> None:
+    start()
     try:
         time.sleep(seconds)
     finally:
-        session.nemesis.resume_client(victim)
+        stop()
+
+
+def _pause(session: Any, c: int, seconds: float) -> None:
+    victim = session.pausable(c)  # named by its Jepsen process id, so the report shades that lane
+    _for(seconds, lambda: session.nemesis.pause_client(victim), lambda: session.nemesis.resume_client(victim))
 
 
 def _node_pause(session: Any, n: int, seconds: float) -> None:
     node = session.env.nodes[n]
-    session.nemesis.pause(node)
-    try:
-        time.sleep(seconds)
-    finally:
-        session.nemesis.resume(node)
+    _for(seconds, lambda: session.nemesis.pause(node), lambda: session.nemesis.resume(node))
 
 
 def _clock(session: Any, n: int, seconds: float) -> None:
@@ -78,13 +78,8 @@ def _clock(session: Any, n: int, seconds: float) -> None:
 
 def _partition(session: Any, c: int, seconds: float) -> None:
     proxies = session.env.proxies_of(c)
-    for proxy in proxies:
-        session.nemesis.drop(proxy)
-    try:
-        time.sleep(seconds)
-    finally:
-        for proxy in proxies:
-            session.nemesis.heal_proxy(proxy)
+    _for(seconds, lambda: [session.nemesis.drop(p) for p in proxies],
+         lambda: [session.nemesis.heal_proxy(p) for p in proxies])
 
 
 def _latency(session: Any, c: int, seconds: float) -> None:

@@ -299,19 +299,24 @@ def _client_log(store: str | Path | None, name: str) -> str | None:
     return str(path)
 
 
+def _adopt_if_it_fails(env: Environment, campaign: Campaign, tally: _Tally, trial: list) -> bool:
+    """Run a simpler candidate once; if it still violates, it becomes the minimal schedule."""
+    result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
+    tally.add(result)
+    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+    if verdict.violation:
+        campaign.schedule, campaign.run, campaign.verdict = trial, result, verdict
+    return verdict.violation
+
+
 def _keep_only_what_acted(env: Environment, campaign: Campaign, tally: _Tally) -> None:
     """Drop the steps that did nothing in the violating run (an acquire by a holder, a
     pause of a client that held nothing, a fault on an idle system), if the schedule
     without them still fails when run once more: a minimal schedule reads as what happened."""
     assert campaign.run is not None and campaign.schedule is not None
     acted = campaign.run.acted_schedule
-    if len(acted) == len(campaign.schedule) or not acted:
-        return
-    result = run(env, acted, ttl=campaign.ttl, clients=campaign.clients)
-    tally.add(result)
-    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
-    if verdict.violation:
-        campaign.schedule, campaign.run, campaign.verdict = acted, result, verdict
+    if acted and len(acted) < len(campaign.schedule):
+        _adopt_if_it_fails(env, campaign, tally, acted)
 
 
 def merged(schedule: list) -> list:
@@ -330,13 +335,8 @@ def merged(schedule: list) -> list:
 def _merge_timed_steps(env: Environment, campaign: Campaign, tally: _Tally) -> None:
     assert campaign.schedule is not None
     trial = merged(campaign.schedule)
-    if trial == campaign.schedule:
-        return
-    result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
-    tally.add(result)
-    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
-    if verdict.violation:
-        campaign.schedule, campaign.run, campaign.verdict = trial, result, verdict
+    if trial != campaign.schedule:
+        _adopt_if_it_fails(env, campaign, tally, trial)
 
 
 def _shorten_durations(env: Environment, campaign: Campaign, tally: _Tally) -> None:
@@ -345,16 +345,10 @@ def _shorten_durations(env: Environment, campaign: Campaign, tally: _Tally) -> N
     assert campaign.schedule is not None
     choices = durations(env.adapter_cls.timing)
     for i, step in enumerate(campaign.schedule):
-        if leases(step) == 0:
-            continue
         for shorter in (d for d in choices if d < leases(step)):
             trial = [list(s) for s in campaign.schedule]
             trial[i][-1] = shorter
-            result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
-            tally.add(result)
-            verdict = judge(result.history, fenced=env.adapter_cls.fenced)
-            if verdict.violation:
-                campaign.schedule, campaign.run, campaign.verdict = trial, result, verdict
+            if _adopt_if_it_fails(env, campaign, tally, trial):
                 break
 
 
