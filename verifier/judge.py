@@ -52,14 +52,16 @@ class Verdict:
         }
 
 
-def _part(history: History, fs: set[str]) -> History:
+def part(history: History, fs: set[str]) -> History:
+    """The events of ops named in `fs`, with the nemesis's: the history a verdict part is about
+    (its op indices are the ones that part's counterexample names)."""
     events = [e for e in history.events if e.is_nemesis or e.f in fs]
     return History(events, source=history.source)
 
 
 def judge(history: History, *, fenced: bool, time_limit: float = 10.0) -> Verdict:
     lock_model = get_model("fenced-mutex" if fenced else "mutex")
-    lock = check(_part(history, LOCK_FS), lock_model, time_limit=time_limit, workers=1)
-    resource = check(_part(history, RESOURCE_FS), get_model("cas-register:initial=0"), time_limit=time_limit, workers=1)
+    lock = check(part(history, LOCK_FS), lock_model, time_limit=time_limit, workers=1)
+    resource = check(part(history, RESOURCE_FS), get_model("cas-register:initial=0"), time_limit=time_limit, workers=1)
     violation = resource.valid is False or (lock.valid is False and not fenced)
     return Verdict(violation, lock, resource, fenced)

@@ -39,7 +39,7 @@ from hypothesis.errors import NoSuchExample
 
 from taala.adapter import Adapter
 from taala.faults import REGISTRY
-from taala.judge import Verdict, judge
+from taala.judge import LOCK_FS, RESOURCE_FS, Verdict, judge, part
 from taala.runner import Environment, Run, run
 from taala.schedule import CLIENT_STEPS, MAX_LEASES, counts, describe, durations, leases, schedules, validate
 from taala.store import Store
@@ -88,6 +88,7 @@ class Campaign:
     reproducer: str | None = None
     damage_schedule: list | None = None  # the minimal schedule with the holders' writes added
     damage_verdict: Verdict | None = None
+    damage_run: Run | None = None  # that run: its history shows the lost update on the resource
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -386,7 +387,7 @@ def _demonstrate_damage(env: Environment, campaign: Campaign) -> None:
     result = run(env, schedule, ttl=campaign.ttl, clients=campaign.clients)
     verdict = judge(result.history, fenced=env.adapter_cls.fenced)
     if verdict.damage is not None:
-        campaign.damage_schedule, campaign.damage_verdict = schedule, verdict
+        campaign.damage_schedule, campaign.damage_verdict, campaign.damage_run = schedule, verdict, result
 
 
 def _budget_ran_out(e: BaseException) -> bool:
@@ -420,8 +421,20 @@ def save_reproducer(campaign: Campaign, *, store: str | Path, client_log: str | 
         "history": campaign.run.history.to_dicts(),
     }
     path = run_dir.write_json("reproducer.json", reproducer)
+    if campaign.damage_run is not None and campaign.damage_verdict is not None:
+        try:  # the damage run's own page: the lost update highlighted on the resource's lane
+            from taala.formats import jsonl
+            from taala.report import write_report
+
+            jsonl.write(campaign.damage_run.history, run_dir.path / "damage-history.jsonl")
+            write_report(part(campaign.damage_run.history, RESOURCE_FS), campaign.damage_verdict.resource,
+                         run_dir.path / "damage.html")
+        except Exception as e:
+            campaign.notes.append(f"damage report not written: {e}")
     try:
-        run_dir.write_report(campaign.run.history, campaign.verdict.lock if not campaign.verdict.fenced else campaign.verdict.resource)
+        lock_view = not campaign.verdict.fenced  # a fenced lock is judged by its resource
+        shown = part(campaign.run.history, LOCK_FS if lock_view else RESOURCE_FS)
+        run_dir.write_report(shown, campaign.verdict.lock if lock_view else campaign.verdict.resource)
     except Exception as e:  # the reproducer matters more than its picture
         campaign.notes.append(f"report not written: {e}")
     return str(path)

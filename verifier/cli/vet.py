@@ -188,6 +188,9 @@ def _render_campaign(out: Console, campaign) -> None:
         report = Path(campaign.reproducer).with_name("report.html")
         if report.exists():
             out.print(Text(f"report: {report}"))
+        damage_page = report.with_name("damage.html")
+        if damage_page.exists():
+            out.print(Text(f"damage report (the minimal schedule with the holders' writes): {damage_page}"))
 
 
 @app.command()
