@@ -91,3 +91,32 @@ def test_sigkilled_starter_leaves_no_network_namespace_behind():
         assert f"{bridge} " not in _names("ip", "-br", "link")
     finally:
         starter.kill()
+
+
+DIR_STARTER = textwrap.dedent("""
+    import time
+    from taala.servers.etcd import start_etcd
+    from taala.servers.postgres import start_postgres
+    etcd = start_etcd(1)
+    pg = start_postgres()
+    print(etcd.workdir, pg.runtime_dir, pg.remove_on_close, flush=True)
+    time.sleep(120)
+""")
+
+
+def test_sigkilled_starter_leaves_no_temporary_directory_behind():
+    """etcd's data directory alone can reach hundreds of MB; the watchdog deletes it."""
+    from pathlib import Path
+
+    starter = subprocess.Popen([sys.executable, "-c", DIR_STARTER], stdout=subprocess.PIPE, text=True)
+    try:
+        dirs = [Path(d) for d in starter.stdout.readline().split()]
+        assert len(dirs) == 3 and all(d.is_dir() for d in dirs), dirs
+        starter.send_signal(signal.SIGKILL)
+        starter.wait(5)
+        deadline = time.monotonic() + 20
+        while any(d.exists() for d in dirs) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [d for d in dirs if d.exists()]
+    finally:
+        starter.kill()

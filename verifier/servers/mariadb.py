@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from taala.servers.base import (
+    remove_dir,
+    temp_dir,
     LOOPBACK,
     Server,
     ServerError,
@@ -40,7 +40,7 @@ class MariaDBServer(Server):
         self._install_db = find_binary("mariadb-install-db", self.package)
         super().__init__(name, workdir, host=host, netns=netns)
         self._user = "root" if os.geteuid() == 0 else getpass.getuser()
-        self.socket_dir = Path(tempfile.mkdtemp(prefix="taala-my-"))  # socket paths <= 107 bytes
+        self.socket_dir = temp_dir("taala-my-")  # socket paths <= 107 bytes
 
     def prepare(self) -> None:
         if (self.data_dir / "mysql").is_dir():
@@ -65,7 +65,7 @@ class MariaDBServer(Server):
 
     def close(self) -> None:
         super().close()
-        shutil.rmtree(self.socket_dir, ignore_errors=True)
+        remove_dir(self.socket_dir)
 
 
 def start_mariadb(*, workdir: Path | str | None = None, network: PrivateNetwork | None = None,

@@ -17,10 +17,10 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 from pathlib import Path
 
-from taala.servers.base import LOOPBACK, MissingBinaryError, Server, ServerError, make_workdir, start_single
+from taala.servers.base import (LOOPBACK, MissingBinaryError, Server, ServerError, make_workdir, remove_dir,
+                                start_single, temp_dir)
 from taala.servers.network import PrivateNetwork
 
 _SYSTEM_USER = "postgres"
@@ -51,7 +51,7 @@ class PostgresServer(Server):
                  netns: str | None = None):
         self.bindir = _bindir()
         super().__init__(name, workdir, host=host, netns=netns)
-        self.runtime_dir = Path(tempfile.mkdtemp(prefix="taala-pg-"))
+        self.runtime_dir = temp_dir("taala-pg-")
         self.data_dir = self.runtime_dir / "data"
         if os.geteuid() == 0:
             shutil.chown(self.runtime_dir, _SYSTEM_USER, _SYSTEM_USER)
@@ -91,7 +91,7 @@ class PostgresServer(Server):
     def close(self) -> None:
         super().close()
         self._remove_orphaned_sysv_segment()
-        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+        remove_dir(self.runtime_dir)
 
     def _remove_orphaned_sysv_segment(self) -> None:
         """A killed postmaster leaves postmaster.pid and its small SysV segment; a restart
