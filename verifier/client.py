@@ -65,6 +65,8 @@ def _detach(parent_pid: int, log_path: str | None, keep: int) -> None:
 def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
            parent_pid: int, log_path: str | None) -> None:
     """The client process: build the adapter, then answer commands until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _detach(parent_pid, log_path, conn.fileno())
     try:
         adapter = adapter_cls(addresses, ttl=ttl, client=client, resource=resource)
@@ -118,7 +120,13 @@ class ClientProcess:
         self._conn, child = ctx.Pipe()
         args = (child, adapter_cls, addresses, ttl, client, resource, os.getpid(), log_path)
         self.process = ctx.Process(target=_serve, args=args, daemon=True)
-        self.process.start()
+        # Ctrl-C is the coordinator's to handle: the child ignores SIGINT, and it stays
+        # blocked across the fork so the child cannot be interrupted before it ignores it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         if not self._conn.poll(startup_timeout):
             self.kill()

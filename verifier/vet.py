@@ -89,6 +89,7 @@ class Campaign:
     damage_schedule: list | None = None  # the minimal schedule with the holders' writes added
     damage_verdict: Verdict | None = None
     damage_run: Run | None = None  # that run: its history shows the lost update on the resource
+    interrupted: bool = False  # Ctrl-C: what was found so far, unshrunk
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -98,7 +99,7 @@ class Campaign:
     @property
     def matched(self) -> bool | None:
         """Did the outcome match the adapter's declaration? None if undeclared or inconclusive."""
-        if self.expected is None or self.outcome == INCONCLUSIVE:
+        if self.expected is None or self.outcome == INCONCLUSIVE or (self.interrupted and not self.violation):
             return None
         return self.violation == (self.expected == "unsafe")
 
@@ -150,6 +151,7 @@ def vet(
     shrink_deadline: list[float] = []
     shrink_budget = shrink_budget if shrink_budget is not None else max(30.0, budget)
     examples = 0
+    interrupted = False
     violating: dict[str, tuple[Run, Verdict]] = {}
     notify = progress or (lambda event: None)
     tally = _Tally()
@@ -211,20 +213,23 @@ def vet(
         except NoSuchExample:
             minimal = None
         except BaseException as e:  # the budget ran out (Hypothesis may wrap it in a group)
-            if not _budget_ran_out(e):
+            interrupted = _interrupted(e)
+            if not (interrupted or _budget_ran_out(e)):
                 raise
             minimal = min((json.loads(k) for k in violating), default=None,
                           key=lambda k: (len(violating[json.dumps(k)][0].acted_schedule), len(k)))
         campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients, ttl)
         campaign.expected = expectation(adapter_cls, faults)
+        campaign.interrupted = interrupted
         if minimal is not None:
             campaign.outcome = VIOLATION
             campaign.schedule = [list(step) for step in minimal]
             campaign.run, campaign.verdict = violating[json.dumps(minimal)]
-            _keep_only_what_acted(env, campaign, tally)
-            _merge_timed_steps(env, campaign, tally)
-            _shorten_durations(env, campaign, tally)
-            _demonstrate_damage(env, campaign)
+            if not interrupted:  # Ctrl-C: keep what was found, as found
+                _keep_only_what_acted(env, campaign, tally)
+                _merge_timed_steps(env, campaign, tally)
+                _shorten_durations(env, campaign, tally)
+                _demonstrate_damage(env, campaign)
             if store is not None:
                 campaign.reproducer = save_reproducer(campaign, store=store, client_log=client_log)
         else:
@@ -388,6 +393,12 @@ def _demonstrate_damage(env: Environment, campaign: Campaign) -> None:
     verdict = judge(result.history, fenced=env.adapter_cls.fenced)
     if verdict.damage is not None:
         campaign.damage_schedule, campaign.damage_verdict, campaign.damage_run = schedule, verdict, result
+
+
+def _interrupted(e: BaseException) -> bool:
+    if isinstance(e, KeyboardInterrupt):
+        return True
+    return isinstance(e, BaseExceptionGroup) and any(_interrupted(x) for x in e.exceptions)
 
 
 def _budget_ran_out(e: BaseException) -> bool:

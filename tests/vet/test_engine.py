@@ -185,3 +185,19 @@ def _still_running(p: psutil.Process) -> bool:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_ctrl_c_exits_130_and_keeps_what_was_found(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "taala", "vet", "seed-redis", "--faults", "pause", "--budget", "300",
+                             "--store", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "seed-redis" / "clients.log"
+    deadline = time.monotonic() + 60
+    while not log.exists() and time.monotonic() < deadline:  # the campaign has started
+        time.sleep(0.2)
+    time.sleep(8)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "INTERRUPTED" in out and "Traceback" not in out + err
+    if "VIOLATION" in out:  # found before the interrupt: saved as found
+        assert list(tmp_path.glob("seed-redis/*/reproducer.json"))

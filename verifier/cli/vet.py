@@ -121,6 +121,8 @@ def vet(
 
 
 def _exit_status(campaign) -> int:
+    if campaign.interrupted:
+        return EXIT_INTERRUPTED
     if campaign.violation:
         return EXIT_VIOLATION
     return EXIT_INCONCLUSIVE if campaign.outcome == "inconclusive" else EXIT_SAFE
@@ -130,7 +132,8 @@ def _expectation_line(campaign) -> Text | None:
     if campaign.expected is None:
         return None
     if campaign.matched is None:
-        return Text(f"declared {campaign.expected} under {', '.join(campaign.faults)}: not tested (inconclusive)")
+        why = "interrupted" if campaign.interrupted else "inconclusive"
+        return Text(f"declared {campaign.expected} under {', '.join(campaign.faults)}: not tested ({why})")
     verdict = ("as declared", "green") if campaign.matched else ("NOT as declared", "bold red")
     return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}: ", verdict)
 
@@ -146,6 +149,8 @@ def _liveness_line(campaign) -> Text | None:
 def _render_campaign(out: Console, campaign) -> None:
     head = (f"{campaign.adapter} under {', '.join(campaign.faults)}: {campaign.examples} schedules "
             f"in {campaign.elapsed_s:.1f} s, lease {campaign.ttl:g} s")
+    if campaign.interrupted:
+        head += "; INTERRUPTED: what was found so far, not shrunk"
     ops = ", ".join(f"{k} {n}" for k, n in sorted(campaign.ops.items()))
     expected = _expectation_line(campaign)
     if not campaign.violation:
