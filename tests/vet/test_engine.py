@@ -165,7 +165,7 @@ def test_kill_9_of_vet_leaves_no_client_or_server_process(tmp_path):
     children = []
     while time.monotonic() < deadline:
         children = parent.children(recursive=True)
-        if sum(1 for c in children if "redis" not in " ".join(c.cmdline())) >= 2:  # the clients are up
+        if sum(1 for c in children if "redis" not in _cmdline(c)) >= 2:  # the clients are up
             break
         time.sleep(0.2)
     assert children, "vet never started its clients"
@@ -176,7 +176,14 @@ def test_kill_9_of_vet_leaves_no_client_or_server_process(tmp_path):
     while alive and time.monotonic() < deadline:
         time.sleep(0.2)
         alive = [p for p in alive if _still_running(p)]
-    assert not alive, [(p.pid, p.cmdline()) for p in alive]
+    assert not alive, [(p.pid, _cmdline(p)) for p in alive]
+
+
+def _cmdline(p: psutil.Process) -> str:
+    try:
+        return " ".join(p.cmdline())
+    except psutil.Error:  # gone already (a short-lived helper)
+        return "redis"
 
 
 def _still_running(p: psutil.Process) -> bool:
