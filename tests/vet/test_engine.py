@@ -160,17 +160,19 @@ def test_cli_replay_refuses_a_bad_reproducer_with_exit_2(tmp_path, change, needl
 def test_kill_9_of_vet_leaves_no_client_or_server_process(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "taala", "vet", "seed-redis", "--faults", "none", "--budget", "120",
                              "--store", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parent = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 60
-    children = []
-    while time.monotonic() < deadline:
-        children = parent.children(recursive=True)
-        if sum(1 for c in children if "redis" not in _cmdline(c)) >= 2:  # the clients are up
-            break
-        time.sleep(0.2)
-    assert children, "vet never started its clients"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(10)
+    try:
+        parent = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 60
+        children = []
+        while time.monotonic() < deadline:
+            children = parent.children(recursive=True)
+            if sum(1 for c in children if "redis" not in _cmdline(c)) >= 2:  # the clients are up
+                break
+            time.sleep(0.2)
+        assert children, "vet never started its clients"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
     alive = children
     deadline = time.monotonic() + 20
     while alive and time.monotonic() < deadline:
