@@ -26,6 +26,9 @@ from taala.servers import ServerError
 
 EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MAX_CLIENTS = 4  # = taala.vet.MAX_CLIENTS (not imported here: it pulls in Hypothesis)
+# which extra of pyproject.toml brings a module an adapter `requires`
+EXTRA_OF = {"kazoo": "zookeeper", "etcd3gw": "etcd", "psycopg": "postgres", "pymysql": "mariadb",
+            "pymemcache": "memcached", "redis": "vet", "pottery": "adapters", "redis_lock": "adapters"}
 
 
 def _fail(message: str) -> None:
@@ -40,7 +43,8 @@ def _adapter(name: str) -> type[Adapter]:
         _fail(str(e))
     missing = [m for m in cls.requires if importlib.util.find_spec(m) is None]
     if missing:
-        _fail(f"adapter {name!r} needs the Python module(s) {', '.join(missing)}: pip install 'taala[adapters]'")
+        extras = ",".join(sorted({EXTRA_OF.get(m, "adapters") for m in missing}))
+        _fail(f"adapter {name!r} needs the Python module(s) {', '.join(missing)}: pip install 'taala[{extras}]'")
     return cls
 
 
