@@ -26,9 +26,6 @@ class Session:
     def __init__(self, address: str, client: int, *, database: bool = False, schema: tuple[str, ...] = ()):
         import pymysql
 
-        from taala.adapters._inherited import keep_inherited_objects
-
-        keep_inherited_objects()  # before any socket is opened: see _inherited.py
         self.pymysql = pymysql
         self.address, self.client = address, client
         self.database, self.schema = database or bool(schema), schema

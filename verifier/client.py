@@ -44,18 +44,26 @@ def _detach(parent_pid: int, log_path: str | None, keep: int) -> None:
     other clients' connections, other clients' pipes. While the child holds a copy, closing
     the original sends nothing to the peer, so a proxy's connection kill would not reach
     the server, and a client's end of file would never come. Only the child's own pipe
-    (`keep`) stays."""
+    (`keep`) stays.
+
+    Each inherited socket is replaced by /dev/null (`dup2`), not closed: the inherited
+    Python socket objects still name those numbers, and when the collector finalizes one it
+    closes its number. Had the number been freed and reused by the adapter's own connection,
+    that late close would cut the adapter off (seen: EBADF in a MariaDB adapter's
+    constructor); on /dev/null it closes nothing that matters."""
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
+    null = os.open(os.devnull, os.O_RDWR)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd > 2 and fd != keep:
+        if fd > 2 and fd not in (keep, null):
             try:
                 if stat.S_ISSOCK(os.fstat(fd).st_mode):
-                    os.close(fd)
+                    os.dup2(null, fd)
             except OSError:
                 pass
+    os.close(null)
     fd = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)

@@ -49,3 +49,33 @@ class LeakyLock(Adapter):
 
     def release(self, key, token):
         return True  # "released" (the key stays: the lock is leaked for ever)
+
+
+class ClosesInheritedSockets(Adapter):
+    """Closes every socket object it inherited from the coordinator *after* opening its own
+    connection, as the garbage collector may do at any moment in a forked client: its own
+    connection must survive (the fd numbers of inherited sockets must not be reused)."""
+
+    name = "closes-inherited-sockets"
+    backend = "redis"
+    expectations = {"none": safe("a plain SET NX lock")}
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        import gc
+        import socket
+
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        inherited = [o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() != -1]
+        from taala.adapters._redis import connect
+
+        self.redis = connect(addresses[0])
+        self.redis.ping()  # the connection is open now, on the lowest free fd number
+        for sock in inherited:
+            sock.close()
+        self.redis.ping()  # still ours? raises if an inherited close cut it
+
+    def acquire(self, key):
+        return "t" if self.redis.set(key, "t", nx=True, px=int(self.ttl * 1000)) else None
+
+    def release(self, key, token):
+        return bool(self.redis.delete(key))

@@ -210,3 +210,23 @@ def test_ctrl_c_exits_130_and_keeps_what_was_found(tmp_path):
     assert "INTERRUPTED" in out and "Traceback" not in out + err
     if "VIOLATION" in out:  # found before the interrupt: saved as found
         assert list(tmp_path.glob("seed-redis/*/reproducer.json"))
+
+
+def test_a_client_survives_the_late_close_of_sockets_it_inherited():
+    import socket
+
+    from taala.client import ClientProcess
+    from taala.servers import start_redis
+
+    held = [socket.socketpair() for _ in range(4)]  # sockets the coordinator has open at fork time
+    try:
+        with start_redis(1) as redis:
+            proc = ClientProcess(get(f"{BROKEN}:ClosesInheritedSockets"), redis.addresses, 1.0, 0, redis.addresses[0])
+            try:
+                assert proc.call("acquire", "k", timeout=10)[0] == "ok"
+            finally:
+                proc.stop()
+    finally:
+        for a, b in held:
+            a.close()
+            b.close()
