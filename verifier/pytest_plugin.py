@@ -26,6 +26,7 @@ import pytest
 from taala.servers.base import live_servers
 
 _MAX_LOGS_PER_REPORT = 8
+FULL_TIER_MIN_TTL = 2.0  # adapters with leases this long are vetted in the full tier only
 
 
 def _factory(tmp_path_factory: pytest.TempPathFactory, start: Callable[..., Any],
@@ -151,6 +152,13 @@ def pytest_addoption(parser):
         "e.g. 10 for a nightly run.",
     )
     group.addoption(
+        "--taala-tier",
+        choices=("quick", "full"),
+        default=None,
+        help="quick (default, or $TAALA_TIER): leave out adapters whose shortest lease is "
+        f"{FULL_TIER_MIN_TTL:g} s or more (minutes per fault); full: every adapter.",
+    )
+    group.addoption(
         "--taala-adapter",
         action="append",
         default=None,
@@ -158,6 +166,11 @@ def pytest_addoption(parser):
         help="Vet only this adapter in taala.test_adapters (repeatable; a registered name or "
         "module:Class). Default: every adapter installed.",
     )
+
+
+def taala_tier(config) -> str:
+    """Which adapters `taala.test_adapters` vets: "quick" or "full" (see --taala-tier)."""
+    return config.getoption("--taala-tier") or os.environ.get("TAALA_TIER", "quick")
 
 
 @pytest.fixture(scope="session")

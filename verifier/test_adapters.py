@@ -7,6 +7,11 @@ this suite checks taala (it must catch the unsafe locks) and the adapters' decla
 lock declared safe must survive). Budgets scale with --taala-budget or $TAALA_BUDGET for
 nightly runs.
 
+Two tiers: `quick` (the default, what CI runs) leaves out the adapters whose shortest lease
+is 2 s or more (ZooKeeper sessions, etcd leases): every pause, wait and expiry scales with
+the lease, so each of their faults takes minutes. `--taala-tier full` (or TAALA_TIER=full)
+vets them too, for a nightly run; naming an adapter with --taala-adapter always vets it.
+
 A package with adapters of its own vets just those with
 `pytest --pyargs taala.test_adapters --taala-adapter my-lock` (repeatable; entry-point
 names or `module:Class` paths).
@@ -17,6 +22,7 @@ from __future__ import annotations
 import pytest
 
 from taala.adapters import available, get
+from taala.pytest_plugin import FULL_TIER_MIN_TTL, taala_tier
 from taala.schedule import counts
 from taala.vet import DEFAULT_TTL, vet
 
@@ -31,6 +37,8 @@ def pytest_generate_tests(metafunc):
         return
     chosen = metafunc.config.getoption("--taala-adapter") or []
     adapters = {name: get(name) for name in chosen} if chosen else available()
+    if not chosen and taala_tier(metafunc.config) == "quick":
+        adapters = {n: cls for n, cls in adapters.items() if cls.min_ttl < FULL_TIER_MIN_TTL}
     cases = [(name, fault) for name, cls in adapters.items() for fault in cls.expectations]
     metafunc.parametrize("adapter,fault", cases, ids=[f"{a}-{f}" for a, f in cases])
 
