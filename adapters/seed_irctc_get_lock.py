@@ -90,7 +90,8 @@ class SeedIrctcGetLock(Adapter):
     min_ttl = 1.0  # each attempt is the seed's GET_LOCK(…, 1): one second
     blocking = True
     max_wait = 3.5  # the loop ends at the p-th whole-second boundary, plus a last 1 s attempt (p = ceil(2 ttl))
-    timing = {"lease": 1.0, "wait": 2.0}
+    # its longest wait at the 1 s lease: p = 2 s to the second boundary, then a last 1 s attempt
+    timing = {"lease": 1.0, "wait": 3.0}
     expectations = {
         "none": safe("no statement is ever killed: GET_LOCK answers 1 or 0, and the lock belongs to the session"),
         "pause": safe("a paused holder's session stays open on the server, so the lock stays held"),
