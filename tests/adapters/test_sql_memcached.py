@@ -2,8 +2,8 @@
 directly, the NULL-as-acquired bug found and shrunk under a statement-kill fault, and 20
 back-to-back replays of one violating schedule on MariaDB giving the same verdict.
 
-The statement kill (`KILL QUERY` of whatever a client is running, for a while, as `pt-kill`
-does) is not in `taala.faults` yet: `query_kill` below is its prototype, registered for the
+The statement kill (`KILL QUERY` of whatever a client is running, again and again until its
+op returns, as `pt-kill` does with a busy connection) is not in `taala.faults` yet: `query_kill` below is its prototype, registered for the
 tests that need it only (see `statement_kill`). It is the one way a real server hands
 `GET_LOCK` a NULL: verified on MariaDB 10.11, a killed `GET_LOCK` returns NULL with no error.
 """
@@ -175,14 +175,17 @@ def test_a_killed_get_lock_is_not_acquired_for_the_plain_adapter(make, key, mari
 # ---- the statement-kill fault (prototype) and the campaign the acceptance asks for ---------
 
 def query_kill(session, c: int, seconds: float) -> None:
-    """Kill every statement client c runs on the MariaDB node, for `seconds` (pt-kill's loop)."""
+    """Kill client c's statements on the MariaDB node until its op in flight returns: a
+    connection that stays busy is killed again and again, as pt-kill does (a stored procedure
+    carries on after each killed statement). With nothing in flight, one sweep."""
     conn = root(session.env.nodes[0])
     session.rec.nemesis(nemesis_event("query-kill", {"client": session.pid_of[c]}))
-    deadline = time.monotonic() + seconds
+    op = session.inflight.get(c)
+    deadline = time.monotonic() + session.op_timeout
     try:
         while True:
             kill_statements_of(conn, c)
-            if time.monotonic() >= deadline:
+            if op is None or not op.is_alive() or time.monotonic() >= deadline:
                 break
             time.sleep(0.02)
     finally:
@@ -190,9 +193,9 @@ def query_kill(session, c: int, seconds: float) -> None:
         session.rec.nemesis(nemesis_event("query-kill-end", {"client": session.pid_of[c]}))
 
 
-QUERY_KILL = Fault("query-kill", CLIENT, True,
-                   "the server kills a client's statements for a while (KILL QUERY, as pt-kill does)",
-                   "client {target}'s statements are killed on the server for {leases} leases", query_kill,
+QUERY_KILL = Fault("query-kill", CLIENT, False,
+                   "the server kills a client's statements until its op returns (KILL QUERY, as pt-kill does)",
+                   "client {target}'s statements are killed on the server until its op returns", query_kill,
                    needs="active", settles=False)
 
 
