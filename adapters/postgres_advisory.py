@@ -39,7 +39,6 @@ class PostgresAdvisoryLock(Adapter):
     timing = {"lease": 1.0, "wait": max_wait}
     expectations = {
         "none": safe("the lock belongs to the session: only the holder's unlock frees it"),
-        "slow": safe("nothing expires: a slow holder keeps its session and its lock"),
         "pause": safe("a paused holder's session stays open on the server, so the lock stays held"),
         "node-pause": safe("a stopped server grants nothing; waiters simply wait or time out"),
         "kill": unsafe("a restarted server has forgotten every session's locks; the old holder still believes"),
