@@ -10,8 +10,8 @@ the collector is simply switched off for their duration and restored afterwards.
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 @contextmanager

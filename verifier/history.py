@@ -16,9 +16,9 @@ the same process) because a mispaired history silently produces wrong verdicts.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Hashable, Iterable, Iterator
 
 from taala.gcpause import paused_gc
 

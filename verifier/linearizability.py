@@ -20,8 +20,8 @@ import multiprocessing
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 from taala.history import FAIL, OK, PENDING, Operation
 from taala.model import INCONSISTENT, Model

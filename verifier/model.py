@@ -21,9 +21,9 @@ take and give back a lock; models of plain data leave it `None`.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from collections.abc import Hashable
 
 from taala.history import Operation
 

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
-
 from taala.adapter import Adapter, host_port
 from taala.client import FAIL, INFO, OK, ClientProcess
 from taala.faults import REGISTRY

@@ -68,7 +68,9 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
     `acquire` is drawn three times as often as each other client step (a schedule where
     nobody holds the lock tests nothing); when faults are enabled, one step in two is a
     fault or a wait."""
-    from hypothesis import strategies as st  # the search needs it; reading a schedule does not
+    from hypothesis import (
+        strategies as st,  # the search needs it; reading a schedule does not
+    )
 
     client = st.integers(0, clients - 1)
     client_step = st.tuples(st.sampled_from(("acquire", "acquire", "acquire", "race", "read", "write", "release")), client)

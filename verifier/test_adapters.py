@@ -20,7 +20,6 @@ names or `module:Class` paths).
 from __future__ import annotations
 
 import pytest
-
 from taala.adapters import available, get
 from taala.pytest_plugin import FULL_TIER_MIN_TTL, taala_tier
 from taala.schedule import counts

@@ -36,12 +36,20 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, find, settings, target
 from hypothesis.errors import NoSuchExample
-
 from taala.adapter import Adapter
 from taala.faults import REGISTRY
 from taala.judge import LOCK_FS, RESOURCE_FS, Verdict, judge, part
 from taala.runner import Environment, Run, run
-from taala.schedule import CLIENT_STEPS, MAX_LEASES, counts, describe, durations, leases, schedules, validate
+from taala.schedule import (
+    CLIENT_STEPS,
+    MAX_LEASES,
+    counts,
+    describe,
+    durations,
+    leases,
+    schedules,
+    validate,
+)
 from taala.store import Store
 
 DEFAULT_TTL = 0.25

@@ -19,9 +19,9 @@ grows past `cache_limit` keeps memory bounded and is always sound (the cache onl
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Sequence
 
 from taala.history import OK, Operation
 from taala.model import INCONSISTENT, Model

@@ -2,7 +2,6 @@
 real servers: partition, added latency and a server-side connection kill; and liveness."""
 
 import pytest
-
 from taala.adapters import get
 from taala.judge import judge
 from taala.runner import Environment, run

@@ -4,9 +4,9 @@ drawn in a real browser with the lost update marked on the resource's lane."""
 import json
 
 import pytest
-
 from taala.adapters import get
 from taala.vet import vet
+
 from tests.report.browser import MISSING, chromium, open_report
 
 pytestmark = [pytest.mark.skipif(MISSING is not None, reason=MISSING or ""), pytest.mark.timeout(300)]

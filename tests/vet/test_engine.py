@@ -10,7 +10,6 @@ import time
 
 import psutil
 import pytest
-
 from taala.adapters import get
 from taala.faults import FAULTS, REGISTRY
 from taala.judge import judge

@@ -3,7 +3,6 @@ each run starts clean (faults healed, Redis flushed, a lock key of its own), so 
 run leaves behind (a key under its lease, a session still holding a lock) changes the next."""
 
 import pytest
-
 from taala.adapters import get
 from taala.vet import REPRODUCER_VERSION, replay
 

@@ -5,8 +5,6 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
-
 import taala.cli  # noqa: F401  (registers the commands)
 from taala.adapters import get
 from taala.cli.app import app
@@ -14,6 +12,7 @@ from taala.judge import judge
 from taala.runner import Environment, run
 from taala.schedule import schedules, validate
 from taala.vet import load_reproducer, replay, vet, with_writes
+from typer.testing import CliRunner
 
 pytestmark = pytest.mark.timeout(180)
 

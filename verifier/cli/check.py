@@ -11,7 +11,6 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.text import Text
-
 from taala.checker import check as run_check
 from taala.cli.app import app
 from taala.cli.render import clean, plain, render_result

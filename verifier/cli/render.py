@@ -10,7 +10,6 @@ import re
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-
 from taala.result import UNKNOWN, CheckResult, Counterexample
 
 # What a history may hold but a terminal must never receive raw: C0 and C1 controls (ESC

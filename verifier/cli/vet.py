@@ -14,12 +14,11 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
-
+from taala.adapter import Adapter
 from taala.adapters import available, get
 from taala.cli.app import app
 from taala.client import AdapterError
 from taala.faults import FAULTS
-from taala.adapter import Adapter
 from taala.formats.jsonl import to_json_bytes
 from taala.schedule import counts, describe
 from taala.servers import ServerError
@@ -212,7 +211,8 @@ def replay(
 
     Exit status: 1 if the violation recurred at least once, 0 if never, 2 bad input.
     """
-    from taala.vet import load_reproducer, replay as run_replay, reproducer_problems
+    from taala.vet import load_reproducer, reproducer_problems
+    from taala.vet import replay as run_replay
 
     try:
         data = load_reproducer(file)

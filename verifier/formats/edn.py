@@ -9,14 +9,12 @@ event keeps its line number and a broken form is reported where it is, not as "E
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
-from collections.abc import Iterator
 
 import edn_format
 from edn_format import Char, ImmutableList, Keyword, Symbol
-
 from taala.formats.event_fields import IndependentTuple, freeze, make_event
 from taala.history import Event, HistoryError
 

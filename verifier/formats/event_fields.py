@@ -8,8 +8,8 @@ rejects the same mistakes with the same words.
 from __future__ import annotations
 
 import sys
-from typing import Any
 from collections.abc import Hashable
+from typing import Any
 
 from taala.history import NEMESIS, TYPES, Event, HistoryError
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import edn_format
-
 from taala.formats.edn import _plain
 from taala.formats.event_fields import make_event
 from taala.history import Event, HistoryError

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterable
 
 import orjson
-
 from taala.formats.event_fields import make_event
 from taala.history import Event, History, HistoryError
 

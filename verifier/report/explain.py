@@ -22,7 +22,13 @@ from taala.model import LockSemantics
 from taala.report.axis import TimeAxis
 from taala.report.faults import FaultBand
 from taala.report.labels import key_label, process_label, short
-from taala.result import Counterexample, HeldTogether, StaleToken, Unplaceable, WaitCycle
+from taala.result import (
+    Counterexample,
+    HeldTogether,
+    StaleToken,
+    Unplaceable,
+    WaitCycle,
+)
 
 
 def explain(ce: Counterexample, lock: LockSemantics | None, axis: TimeAxis, bands: Sequence[FaultBand]) -> str:

@@ -14,7 +14,13 @@ No server outlives the Python process that started it, even after SIGKILL (see
 install and quoting the server's log.
 """
 
-from taala.servers.base import Cluster, MissingBinaryError, Server, ServerError, StartupError
+from taala.servers.base import (
+    Cluster,
+    MissingBinaryError,
+    Server,
+    ServerError,
+    StartupError,
+)
 from taala.servers.etcd import EtcdCluster, EtcdServer, start_etcd
 from taala.servers.mariadb import MariaDBServer, start_mariadb
 from taala.servers.memcached import MemcachedServer, start_memcached

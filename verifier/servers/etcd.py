@@ -13,7 +13,14 @@ import json
 import urllib.request
 from pathlib import Path
 
-from taala.servers.base import LOOPBACK, Cluster, Server, ServerError, find_binary, make_workdir
+from taala.servers.base import (
+    LOOPBACK,
+    Cluster,
+    Server,
+    ServerError,
+    find_binary,
+    make_workdir,
+)
 from taala.servers.network import PrivateNetwork
 
 

@@ -14,15 +14,15 @@ import subprocess
 from pathlib import Path
 
 from taala.servers.base import (
-    remove_dir,
-    temp_dir,
     LOOPBACK,
     Server,
     ServerError,
     exchange,
     find_binary,
     make_workdir,
+    remove_dir,
     start_single,
+    temp_dir,
 )
 from taala.servers.network import PrivateNetwork
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from taala.servers.base import LOOPBACK, Server, exchange, find_binary, make_workdir, start_single
+from taala.servers.base import (
+    LOOPBACK,
+    Server,
+    exchange,
+    find_binary,
+    make_workdir,
+    start_single,
+)
 from taala.servers.network import PrivateNetwork
 
 

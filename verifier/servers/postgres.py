@@ -19,8 +19,16 @@ import signal
 import subprocess
 from pathlib import Path
 
-from taala.servers.base import (LOOPBACK, MissingBinaryError, Server, ServerError, make_workdir, remove_dir,
-                                start_single, temp_dir)
+from taala.servers.base import (
+    LOOPBACK,
+    MissingBinaryError,
+    Server,
+    ServerError,
+    make_workdir,
+    remove_dir,
+    start_single,
+    temp_dir,
+)
 from taala.servers.network import PrivateNetwork
 
 _SYSTEM_USER = "postgres"

@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from taala.servers.base import LOOPBACK, Cluster, Server, exchange, find_binary, make_workdir
+from taala.servers.base import (
+    LOOPBACK,
+    Cluster,
+    Server,
+    exchange,
+    find_binary,
+    make_workdir,
+)
 from taala.servers.faketime import FakeClock, faketime_leftovers
 from taala.servers.network import PrivateNetwork
 
