@@ -8,8 +8,11 @@ steps, fewer clients, lower numbers) while the violation still happens.
 
 Real servers are not perfectly deterministic, so the shrinker may meet a candidate that
 fails once and passes once; `find` only keeps candidates that failed when tried, so a
-flaky candidate costs time, never correctness. `taala replay` then measures how reliably
-the minimal schedule reproduces.
+flaky candidate costs time, never correctness. A first-found violation is run once more
+before Hypothesis shrinks it: a fluke would spend the whole shrink budget on candidates
+that never fail, so the search goes on (the fluke is reported only if nothing better turns
+up). `taala.minimise` then finishes the job in a bounded number of runs, and `taala
+replay` measures how reliably the minimal schedule reproduces.
 
 Budgets are wall-clock: the search stops (no violation found) when its budget is spent;
 shrinking gets its own budget so a found violation is always reported, shrunk or not.
@@ -39,14 +42,13 @@ from hypothesis.errors import NoSuchExample
 from taala.adapter import Adapter
 from taala.faults import REGISTRY
 from taala.judge import LOCK_FS, RESOURCE_FS, Verdict, judge, part
+from taala.minimise import Minimiser, small_enough
 from taala.runner import Environment, Run, run
 from taala.schedule import (
     CLIENT_STEPS,
-    MAX_LEASES,
     counts,
     describe,
     durations,
-    leases,
     schedules,
     validate,
 )
@@ -64,13 +66,6 @@ Progress = Callable[[dict[str, Any]], None]
 
 class _OutOfBudget(Exception):
     pass
-
-
-# Shrinking stops at a violating schedule whose acting steps are as few as a violation
-# needs: two acquires (not a race: whoever wins it is chance) and at most one fault.
-# Shrinking further would only rename clients; what is left to minimise (its durations)
-# `_shorten_durations` does in a few runs.
-SMALL_ENOUGH = 3  # acting steps
 
 
 @dataclass
@@ -181,6 +176,16 @@ def vet(
                 verdicts[key] = _condition(schedule)
             return verdicts[key]
 
+        def _recurs(schedule: list) -> bool:
+            """Run a first-found violation once more: only one that recurs is worth shrinking
+            (every smaller candidate is run once, so a fluke shrinks to nothing). One that does
+            not is kept, and reported if the search finds nothing better."""
+            nonlocal examples
+            examples += 1
+            again = run(env, schedule, ttl=ttl, clients=clients)
+            tally.add(again)
+            return judge(again.history, fenced=adapter_cls.fenced).violation
+
         def _condition(schedule: list) -> bool:
             nonlocal examples
             now = time.monotonic()
@@ -194,11 +199,12 @@ def vet(
             verdict = judge(result.history, fenced=adapter_cls.fenced)
             target(float(result.max_holders), label="clients believing they hold the lock")
             if verdict.violation:
+                violating[json.dumps(schedule)] = (result, verdict)
+                if not shrink_deadline and not _recurs(schedule):
+                    return False  # a fluke to shrink would waste the shrink budget: search on
                 if not shrink_deadline:
                     shrink_deadline.append(time.monotonic() + shrink_budget)
-                violating[json.dumps(schedule)] = (result, verdict)
-                acted = merged(result.acted_schedule)
-                if len(acted) <= SMALL_ENOUGH and not any(step[0] == "race" for step in acted):
+                if small_enough(result.acted_schedule):
                     shrink_deadline[0] = time.monotonic()  # (an exception would be shrunk too)
             notify({"examples": examples, "elapsed_s": time.monotonic() - started,
                     "phase": "shrinking" if shrink_deadline else "searching",
@@ -218,14 +224,13 @@ def vet(
                 ),
                 random=random.Random(seed),
             )
-        except NoSuchExample:
-            minimal = None
+        except NoSuchExample:  # every schedule tried (a tiny space): the smallest fluke, if any
+            minimal = _smallest(violating)
         except BaseException as e:  # the budget ran out (Hypothesis may wrap it in a group)
             interrupted = _interrupted(e)
             if not (interrupted or _budget_ran_out(e)):
                 raise
-            minimal = min((json.loads(k) for k in violating), default=None,
-                          key=lambda k: (len(violating[json.dumps(k)][0].acted_schedule), len(k)))
+            minimal = _smallest(violating)
         campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients, ttl)
         campaign.expected = expectation(adapter_cls, faults)
         campaign.interrupted = interrupted
@@ -234,10 +239,9 @@ def vet(
             campaign.schedule = [list(step) for step in minimal]
             campaign.run, campaign.verdict = violating[json.dumps(minimal)]
             if not interrupted:  # Ctrl-C: keep what was found, as found
-                _keep_only_what_acted(env, campaign, tally)
-                _merge_timed_steps(env, campaign, tally)
-                _shorten_durations(env, campaign, tally)
-                _demonstrate_damage(env, campaign)
+                _minimise(env, campaign, tally)
+                if not campaign.interrupted:
+                    _demonstrate_damage(env, campaign)
             if store is not None:
                 campaign.reproducer = save_reproducer(campaign, store=store, client_log=client_log)
         else:
@@ -247,6 +251,11 @@ def vet(
     campaign.probed, campaign.leaked = tally.probed, sorted(tally.leaked, key=len)
     campaign.elapsed_s = time.monotonic() - started
     return campaign
+
+
+def _smallest(violating: dict[str, tuple[Run, Verdict]]) -> list | None:
+    return min((json.loads(k) for k in violating), default=None,
+               key=lambda k: (len(violating[json.dumps(k)][0].acted_schedule), len(k)))
 
 
 def campaign_ttl(adapter_cls: type[Adapter], faults: list[str], ttl: float) -> float:
@@ -313,57 +322,22 @@ def _client_log(store: str | Path | None, name: str) -> str | None:
     return str(path)
 
 
-def _adopt_if_it_fails(env: Environment, campaign: Campaign, tally: _Tally, trial: list) -> bool:
-    """Run a simpler candidate once; if it still violates, it becomes the minimal schedule."""
-    result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
-    tally.add(result)
-    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
-    if verdict.violation:
-        campaign.schedule, campaign.run, campaign.verdict = trial, result, verdict
-    return verdict.violation
-
-
-def _keep_only_what_acted(env: Environment, campaign: Campaign, tally: _Tally) -> None:
-    """Drop the steps that did nothing in the violating run (an acquire by a holder, a
-    pause of a client that held nothing, a fault on an idle system), if the schedule
-    without them still fails when run once more: a minimal schedule reads as what happened."""
+def _minimise(env: Environment, campaign: Campaign, tally: _Tally) -> None:
+    """`taala.minimise`'s passes, each candidate run against the campaign's servers."""
     assert campaign.run is not None and campaign.schedule is not None
-    acted = campaign.run.acted_schedule
-    if acted and len(acted) < len(campaign.schedule):
-        _adopt_if_it_fails(env, campaign, tally, acted)
 
+    def attempt(trial: list) -> tuple[Run, Verdict] | None:
+        result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
+        tally.add(result)
+        verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+        return (result, verdict) if verdict.violation else None
 
-def merged(schedule: list) -> list:
-    """Adjacent timed steps of the same kind and target as one (two half-lease pauses of
-    a client in a row are one pause of a lease): what the shrinker cannot do by deleting."""
-    out: list = []
-    for step in schedule:
-        last = out[-1] if out else None
-        if last is not None and leases(step) and leases(last) and last[:-1] == step[:-1]:
-            last[-1] = round(min(MAX_LEASES, last[-1] + step[-1]), 2)
-        else:
-            out.append(list(step))
-    return out
-
-
-def _merge_timed_steps(env: Environment, campaign: Campaign, tally: _Tally) -> None:
-    assert campaign.schedule is not None
-    trial = merged(campaign.schedule)
-    if trial != campaign.schedule:
-        _adopt_if_it_fails(env, campaign, tally, trial)
-
-
-def _shorten_durations(env: Environment, campaign: Campaign, tally: _Tally) -> None:
-    """Each timed step of the minimal schedule, down to the shortest drawn duration that
-    still fails (one run per try, shortest first): the boundary is the finding."""
-    assert campaign.schedule is not None
-    choices = durations(env.adapter_cls.timing)
-    for i, step in enumerate(campaign.schedule):
-        for shorter in (d for d in choices if d < leases(step)):
-            trial = [list(s) for s in campaign.schedule]
-            trial[i][-1] = shorter
-            if _adopt_if_it_fails(env, campaign, tally, trial):
-                break
+    minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)
+    try:
+        minimiser.run(campaign.run.acted_schedule, campaign.clients, durations(env.adapter_cls.timing))
+    except KeyboardInterrupt:  # Ctrl-C: keep the smallest adopted so far
+        campaign.interrupted = True
+    campaign.schedule, (campaign.run, campaign.verdict) = minimiser.schedule, minimiser.evidence
 
 
 def with_writes(schedule: list, clients: int = DEFAULT_CLIENTS) -> list:
