@@ -123,7 +123,9 @@ class ClientProcess:
     """The coordinator's handle on one client process."""
 
     def __init__(self, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
-                 *, startup_timeout: float = 10.0, log_path: str | None = None):
+                 *, startup_timeout: float = 10.0, log_path: str | None = None, wait: bool = True):
+        """Fork the client; unless not `wait`, also wait until its adapter is built
+        (`ready()`), so a run can start several clients side by side and wait once."""
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe()
         args = (child, adapter_cls, addresses, ttl, client, resource, os.getpid(), log_path)
@@ -136,13 +138,23 @@ class ClientProcess:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
-        if not self._conn.poll(startup_timeout):
+        self._client, self._startup_timeout, self._ready = client, startup_timeout, False
+        if wait:
+            self.ready()
+
+    def ready(self) -> ClientProcess:
+        """Wait for the adapter's constructor; AdapterError if it raised."""
+        if self._ready:
+            return self
+        if not self._conn.poll(self._startup_timeout):
             self.kill()
-            raise RuntimeError(f"client {client} did not start within {startup_timeout:g} s")
+            raise RuntimeError(f"client {self._client} did not start within {self._startup_timeout:g} s")
         status, _, error = self._conn.recv()
         if status != OK:
             self.kill()
             raise AdapterError(error)
+        self._ready = True
+        return self
 
     @property
     def pid(self) -> int:

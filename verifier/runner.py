@@ -59,6 +59,7 @@ class Environment:
         self.client_log = client_log  # where client processes write their output
         self.cluster = None
         self._runs = itertools.count(1)
+        self._flushers: dict[str, Any] = {}  # address -> Redis connection kept across runs
         self.lock_key = LOCK_KEY
         self.proxies: dict[int, list[TcpProxy]] = {}  # client slot -> one proxy per node
         self.resource = start_redis(1)
@@ -113,10 +114,28 @@ class Environment:
                 node.start()
         for node in self.nodes + [self.resource[0]]:
             if self.adapter_cls.backend == "redis" or node is self.resource[0]:
-                _flush(node.address)
+                self._flush(node.address)
         self.lock_key = f"taala-{os.getpid()}-{next(self._runs)}"
 
+    def _flush(self, address: str) -> None:
+        """FLUSHALL over a connection kept across runs; a node killed and restarted since
+        broke it, so one failure reconnects once."""
+        from redis.exceptions import ConnectionError as Disconnected
+        from redis.exceptions import TimeoutError as TimedOut
+
+        for attempt in (1, 2):
+            r = self._flushers.get(address) or self._flushers.setdefault(address, connect(address, timeout=2.0))
+            try:
+                r.flushall()
+                return
+            except (Disconnected, TimedOut):
+                self._flushers.pop(address).close()
+                if attempt == 2:
+                    raise
+
     def close(self) -> None:
+        for r in self._flushers.values():
+            r.close()
         try:
             for proxies in self.proxies.values():
                 for proxy in proxies:
@@ -131,14 +150,6 @@ class Environment:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _flush(address: str) -> None:
-    r = connect(address, timeout=2.0)
-    try:
-        r.flushall()
-    finally:
-        r.close()
 
 
 @dataclass
@@ -194,8 +205,7 @@ def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Ru
     try:
         with Nemesis(record=session.rec.nemesis) as nemesis:
             session.nemesis = nemesis
-            for c in range(clients):  # start every client up front, before any fault
-                session.client(c)
+            session.start_clients(clients)  # every client up front, before any fault
             for step in schedule:
                 acted.append(session.step(step))
             nemesis.heal()
@@ -241,12 +251,19 @@ class _Session:
 
     # --- client processes and ops ---------------------------------------------------------
 
-    def client(self, c: int) -> ClientProcess:
+    def client(self, c: int, *, wait: bool = True) -> ClientProcess:
         if c not in self.procs:
             env = self.env
             self.procs[c] = ClientProcess(env.adapter_cls, env.addresses_for(c), self.ttl, c, env.resource_address,
-                                          log_path=env.client_log)
-        return self.procs[c]
+                                          log_path=env.client_log, wait=False)
+        return self.procs[c].ready() if wait else self.procs[c]
+
+    def start_clients(self, clients: int) -> None:
+        """Fork them all, then wait for them all: their adapters connect side by side."""
+        for c in range(clients):
+            self.client(c, wait=False)
+        for c in range(clients):
+            self.client(c)
 
     def pausable(self, c: int) -> ProcessClient:
         return ProcessClient(self.client(c).pid, name=self.pid_of[c])

@@ -62,18 +62,21 @@ def durations(timing: dict[str, float]) -> list[float]:
 
 
 def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps: int = 10,
-              timing: dict[str, float] | None = None):
+              timing: dict[str, float] | None = None, fenced: bool = True):
     """A Hypothesis strategy of schedules using only the given faults ("none": no faults).
 
     `acquire` is drawn three times as often as each other client step (a schedule where
     nobody holds the lock tests nothing); when faults are enabled, one step in two is a
-    fault or a wait."""
+    fault or a wait. `read` and `write` are drawn only for a `fenced` lock: an unfenced one
+    is broken by two believed holders alone, and the damage they do is shown afterwards
+    (`taala.vet.with_writes`), so for it they would only dilute the search."""
     from hypothesis import (
         strategies as st,  # the search needs it; reading a schedule does not
     )
 
     client = st.integers(0, clients - 1)
-    client_step = st.tuples(st.sampled_from(("acquire", "acquire", "acquire", "race", "read", "write", "release")), client)
+    kinds = ("acquire", "acquire", "acquire", "race") + (("read", "write") if fenced else ()) + ("release",)
+    client_step = st.tuples(st.sampled_from(kinds), client)
     length = st.sampled_from(durations(timing or {"lease": 1.0}))
     options = []
     for name in (f for f in faults if f in REGISTRY):
