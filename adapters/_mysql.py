@@ -13,10 +13,12 @@ Each client slot connects as its own user, `taala_c<N>` (the test server skips g
 tables, so any name is accepted), and every top-level statement carries a comment naming
 it (`/* taala client N */`): an operator (or `pt-kill`) finds a client's sessions by
 `information_schema.PROCESSLIST.USER` (INFO shows a procedure's current statement, not the
-CALL), and so does the statement-kill fault prototyped in tests/adapters/test_sql_memcached.py.
+CALL), and so does the `query-kill` fault (`taala.faults`).
 """
 
 from __future__ import annotations
+
+from taala.adapter import session_user
 
 DATABASE = "taala"
 CONNECT_TIMEOUT = 5
@@ -32,7 +34,7 @@ class Session:
         self.marker = f" /* taala client {client} */"
         # the server runs with --skip-grant-tables (any user name is accepted): one name per
         # client slot, so an operator can tell the clients' sessions apart (PROCESSLIST.USER)
-        self.user = f"taala_c{client}"
+        self.user = session_user(client)
         self.conn = self._connect()
 
     def _connect(self):

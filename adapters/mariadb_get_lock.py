@@ -39,6 +39,7 @@ class MariaDBGetLock(Adapter):
         "node-pause": safe("a stopped server grants nothing; waiters wait or time out"),
         "kill": unsafe("a restarted server has forgotten every session's locks; the old holder still believes"),
         "connection-kill": unsafe("the server ends the dropped session and frees its lock; the holder still believes"),
+        "query-kill": safe("a killed GET_LOCK returns NULL, read as not acquired: nobody believes in a lock it lacks"),
         "partition": safe("the session outlives a cut-off (TCP stays up): the lock stays held, waiters wait"),
         "latency": safe("nothing expires: a slow network only makes acquires and releases slower"),
     }

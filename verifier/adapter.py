@@ -97,6 +97,12 @@ class Adapter:
         return list(cls.expectations)
 
 
+def session_user(client: int) -> str:
+    """The database user client slot `client` connects as: one name per client, so the
+    server-side faults (`query-kill`) can find that client's sessions and nobody else's."""
+    return f"taala_c{client}"
+
+
 def host_port(address: str) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     return host, int(port)

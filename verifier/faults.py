@@ -43,6 +43,8 @@ class Fault:
     # Strikes the client's own connections, so clients reach the servers through taala's
     # TCP proxies (one per client and node) when a schedule holds it.
     proxied: bool = False
+    # The backends whose servers can inject it (empty: any); see `unsupported`.
+    backends: tuple[str, ...] = ()
 
     def describe(self, target: int, leases: float | None = None) -> str:
         return self.wording.format(target=target, leases=f"{leases:g}" if leases is not None else "?")
@@ -98,6 +100,21 @@ def _kill(session: Any, n: int, seconds: float) -> None:
     session.nemesis.restart(node, wipe=True)
 
 
+def _query_kill(session: Any, c: int, seconds: float) -> None:
+    # Again and again until the op in flight returns, as pt-kill does with a busy
+    # connection (a stored procedure carries on after each killed statement); with nothing
+    # in flight, one sweep. Bounded by the op timeout, after which the op is `info` anyway.
+    from taala.adapter import session_user
+
+    op = session.inflight.get(c)
+    deadline = time.monotonic() + session.op_timeout
+    while True:
+        session.nemesis.kill_statements(session.env.nodes[0], session_user(c))
+        if op is None or not op.is_alive() or time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
+
+
 REGISTRY: dict[str, Fault] = {f.name: f for f in (
     Fault("slow", CLIENT, True,
           "a holder works for a while inside its critical section (a slow bank call)",
@@ -125,7 +142,26 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
           "the servers drop a lock client's connections (CLIENT KILL, pg_terminate_backend): its sessions end",
           "client {target}'s connections to the servers are dropped", _connection_kill,
           needs="holder", proxied=True),
+    Fault("query-kill", CLIENT, False,
+          "the server kills a client's statements until its op returns (KILL QUERY, as pt-kill does)",
+          "client {target}'s statements are killed on the server until its op returns", _query_kill,
+          settles=False, backends=("mariadb",)),
 )}
+
+
+def unsupported(faults: list[str], adapter_cls: Any) -> list[str]:
+    """Why some of `faults` cannot strike this adapter (one line each; empty when all can)."""
+    problems = []
+    for name in faults:
+        fault = REGISTRY.get(name)
+        if fault is None:
+            continue
+        if fault.target == NODE and adapter_cls.backend is None:
+            problems.append(f"{name}: {adapter_cls.name} has no servers, so it cannot take server faults")
+        elif fault.backends and adapter_cls.backend not in fault.backends:
+            problems.append(f"{name}: needs a {' or '.join(fault.backends)} backend; "
+                            f"{adapter_cls.name} uses {adapter_cls.backend or 'no server'}")
+    return problems
 
 # What `--faults` accepts: "none" (clients only take turns) and every registered fault.
 FAULTS: dict[str, str] = {"none": "no faults: clients only take turns, well inside their leases"}

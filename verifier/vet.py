@@ -40,7 +40,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, find, settings, target
 from hypothesis.errors import NoSuchExample
 from taala.adapter import Adapter
-from taala.faults import REGISTRY
+from taala.faults import REGISTRY, unsupported
 from taala.judge import LOCK_FS, RESOURCE_FS, Verdict, judge, part
 from taala.minimise import Minimiser, small_enough
 from taala.runner import Environment, Run, run
@@ -149,6 +149,8 @@ def vet(
     progress: Progress | None = None,
 ) -> Campaign:
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found."""
+    if unsupported(faults, adapter_cls):
+        raise ValueError("; ".join(unsupported(faults, adapter_cls)))
     started = time.monotonic()
     ttl = campaign_ttl(adapter_cls, faults, ttl)
     shrink_deadline: list[float] = []
@@ -163,7 +165,7 @@ def vet(
     with Environment(adapter_cls, client_log=client_log) as env:
         search_deadline = time.monotonic() + budget  # the servers' start-up is not search time
         strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps,
-                             timing=adapter_cls.timing)
+                             timing=adapter_cls.timing, fenced=adapter_cls.fenced)
 
         verdicts: dict[str, bool] = {}
 
@@ -473,10 +475,7 @@ def reproducer_problems(adapter_cls: type[Adapter], data: dict[str, Any]) -> lis
     problems = validate(data["schedule"], clients=data["clients"], nodes=max(1, adapter_cls.nodes))
     if problems:
         return problems
-    node_faults = sorted({s[0] for s in data["schedule"] if s[0] in REGISTRY and REGISTRY[s[0]].target == "node"})
-    if node_faults and adapter_cls.backend is None:
-        problems.append(f"{adapter_cls.name} has no servers, so it cannot take server faults ({', '.join(node_faults)})")
-    return problems
+    return unsupported(sorted({s[0] for s in data["schedule"]}), adapter_cls)
 
 
 def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int = 10,

@@ -2,10 +2,10 @@
 directly, the NULL-as-acquired bug found and shrunk under a statement-kill fault, and 20
 back-to-back replays of one violating schedule on MariaDB giving the same verdict.
 
-The statement kill (`KILL QUERY` of whatever a client is running, again and again until its
-op returns, as `pt-kill` does with a busy connection) is not in `taala.faults` yet: `query_kill` below is its prototype, registered for the
-tests that need it only (see `statement_kill`). It is the one way a real server hands
-`GET_LOCK` a NULL: verified on MariaDB 10.11, a killed `GET_LOCK` returns NULL with no error.
+The statement kill (`query-kill` in `taala.faults`: `KILL QUERY` of whatever a client is
+running, again and again until its op returns, as `pt-kill` does with a busy connection) is
+the one way a real server hands `GET_LOCK` a NULL: verified on MariaDB 10.11, a killed
+`GET_LOCK` returns NULL with no error.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import uuid
 
 import pymysql
 import pytest
+from taala.adapter import session_user
 from taala.adapters import get
-from taala.faults import CLIENT, FAULTS, REGISTRY, Fault
-from taala.nemesis.events import nemesis_event
 from taala.schedule import counts
 from taala.servers import start_mariadb, start_memcached
 from taala.vet import REPRODUCER_VERSION, replay, vet
@@ -64,24 +63,6 @@ def key():
 def root(server) -> pymysql.Connection:
     host, _, port = server.address.rpartition(":")
     return pymysql.connect(host=host, port=int(port), user="root", autocommit=True, connect_timeout=5)
-
-
-def kill_statements_of(conn: pymysql.Connection, client: int) -> int:
-    """KILL QUERY every statement client slot `client` is running; how many were killed."""
-    killed = 0
-    with conn.cursor() as cur:
-        try:
-            cur.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s AND COMMAND = 'Query'",
-                        (f"taala_c{client}",))
-        except pymysql.err.InternalError:  # seen once: MariaDB lost the temporary table behind the view
-            return 0  # the caller polls again 20 ms later
-        for (session_id,) in cur.fetchall():
-            try:
-                cur.execute(f"KILL QUERY {int(session_id)}")
-                killed += 1
-            except pymysql.err.OperationalError:  # it ended meanwhile
-                pass
-    return killed
 
 
 # ---- semantics: one holder at a time, release hands over --------------------------------
@@ -141,14 +122,10 @@ def _acquire_while_killed(adapter, key, server, client, seconds):
     thread = threading.Thread(target=lambda: got.setdefault("token", adapter.acquire(key)))
     thread.start()
     time.sleep(0.2)  # the waiter is inside GET_LOCK now
-    conn = root(server)
     killed, deadline = 0, time.monotonic() + seconds
-    try:
-        while time.monotonic() < deadline and thread.is_alive():
-            killed += kill_statements_of(conn, client)
-            time.sleep(0.02)
-    finally:
-        conn.close()
+    while time.monotonic() < deadline and thread.is_alive():
+        killed += server.kill_statements(session_user(client))
+        time.sleep(0.02)
     thread.join(10)
     assert killed, "no statement was killed: the test tested nothing"
     return got.get("token")
@@ -172,41 +149,10 @@ def test_a_killed_get_lock_is_not_acquired_for_the_plain_adapter(make, key, mari
     assert _acquire_while_killed(b, key, mariadb, 1, 1.0) is None
 
 
-# ---- the statement-kill fault (prototype) and the campaign the acceptance asks for ---------
-
-def query_kill(session, c: int, seconds: float) -> None:
-    """Kill client c's statements on the MariaDB node until its op in flight returns: a
-    connection that stays busy is killed again and again, as pt-kill does (a stored procedure
-    carries on after each killed statement). With nothing in flight, one sweep."""
-    conn = root(session.env.nodes[0])
-    session.rec.nemesis(nemesis_event("query-kill", {"client": session.pid_of[c]}))
-    op = session.inflight.get(c)
-    deadline = time.monotonic() + session.op_timeout
-    try:
-        while True:
-            kill_statements_of(conn, c)
-            if op is None or not op.is_alive() or time.monotonic() >= deadline:
-                break
-            time.sleep(0.02)
-    finally:
-        conn.close()
-        session.rec.nemesis(nemesis_event("query-kill-end", {"client": session.pid_of[c]}))
-
-
-QUERY_KILL = Fault("query-kill", CLIENT, False,
-                   "the server kills a client's statements until its op returns (KILL QUERY, as pt-kill does)",
-                   "client {target}'s statements are killed on the server until its op returns", query_kill,
-                   needs="active", settles=False)
-
-
-@pytest.fixture
-def statement_kill(monkeypatch):
-    monkeypatch.setitem(REGISTRY, "query-kill", QUERY_KILL)
-    monkeypatch.setitem(FAULTS, "query-kill", QUERY_KILL.summary)
-
+# ---- the statement-kill fault and the campaign the acceptance asks for -----------------
 
 @pytest.mark.timeout(600)
-def test_get_lock_null_taken_as_acquired_is_found_and_shrunk(statement_kill, tmp_path):
+def test_get_lock_null_taken_as_acquired_is_found_and_shrunk(tmp_path):
     campaign = vet(get("seed-irctc-get-lock"), ["query-kill"], budget=180, shrink_budget=150, store=tmp_path)
     assert campaign.violation, f"{campaign.examples} schedules found nothing: {campaign.reasons}"
     size = counts(campaign.schedule, campaign.clients)

@@ -18,7 +18,7 @@ from taala.adapter import Adapter
 from taala.adapters import available, get
 from taala.cli.app import app
 from taala.client import AdapterError
-from taala.faults import FAULTS
+from taala.faults import FAULTS, unsupported
 from taala.formats.jsonl import to_json_bytes
 from taala.schedule import counts, describe
 from taala.servers import ServerError
@@ -89,6 +89,8 @@ def vet(
     unknown = [f for f in chosen if f not in FAULTS]
     if unknown:
         _fail(f"unknown fault(s) {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
+    if unsupported(chosen, cls):
+        _fail("; ".join(unsupported(chosen, cls)))
     from taala.vet import vet as run_vet  # imported late: pulls in Hypothesis
 
     bar = _progress(_quiet(json_out))

@@ -174,6 +174,13 @@ class Nemesis:
         proxy.reset_connections()
         self._emit("connection-kill", {"proxy": proxy.name})
 
+    def kill_statements(self, node: Server, user: str) -> int:
+        """Kill the statements `user` runs on `node` (servers with `kill_statements`: SQL)."""
+        killed = node.kill_statements(user)  # type: ignore[attr-defined]
+        if killed:
+            self._emit("query-kill", {**_node(node), "user": user, "killed": killed})
+        return killed
+
     def heal_proxy(self, proxy: TcpProxy) -> None:
         with self._lock:
             if self._active.pop(("proxy", proxy), None) is None:

@@ -1,0 +1,53 @@
+"""Faults an adapter's backend cannot inject are refused up front, and the SQL statement
+kill (`query-kill`) works through the runner against a real MariaDB."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from taala.adapters import get
+from taala.faults import REGISTRY, unsupported
+from taala.judge import judge
+from taala.runner import Environment, run
+from taala.vet import vet
+
+
+def test_a_fault_for_another_backend_is_refused_with_the_reason():
+    assert unsupported(["pause", "query-kill"], get("seed-redis")) == [
+        "query-kill: needs a mariadb backend; seed-redis uses redis"]
+    assert unsupported(["kill"], get("no-lock"))[0].startswith("kill: no-lock has no servers")
+    assert unsupported(["query-kill", "connection-kill"], get("mariadb-get-lock")) == []
+    with pytest.raises(ValueError, match="needs a mariadb backend"):
+        vet(get("seed-redis"), ["query-kill"], budget=1, store=None)
+
+
+def test_the_cli_refuses_it_in_one_line_with_exit_2():
+    done = subprocess.run([sys.executable, "-m", "taala", "vet", "seed-redis", "--faults", "query-kill"],
+                          check=False, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "needs a mariadb backend" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_every_fault_naming_backends_names_real_ones():
+    from taala.servers import BACKENDS
+
+    for fault in REGISTRY.values():
+        assert set(fault.backends) <= set(BACKENDS), fault.name
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("adapter, violation", [("seed-irctc-get-lock", True), ("mariadb-get-lock", False)])
+def test_a_waiters_killed_get_lock_is_success_only_to_the_seeds_procedure(adapter, violation):
+    """Client 1 waits in GET_LOCK while client 0 holds; its statements are killed until its
+    acquire returns. The seed's procedure reads the NULL as "acquired" (two holders); the
+    plain adapter reads it as "not acquired"."""
+    cls = get(adapter)
+    schedule = [["acquire", 0], ["acquire", 1], ["query-kill", 1]]
+    with Environment(cls) as env:
+        result = run(env, schedule, ttl=max(1.0, cls.min_ttl), clients=2)
+    kills = [e for e in result.history.events if e.is_nemesis and e.f == "query-kill"]
+    assert kills, "no statement was killed: the test tested nothing"
+    assert judge(result.history, fenced=cls.fenced).violation is violation
