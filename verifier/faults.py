@@ -17,6 +17,7 @@ each node, so they need no root and work for every backend.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ class Fault:
     proxied: bool = False
     # The backends whose servers can inject it (empty: any); see `unsupported`.
     backends: tuple[str, ...] = ()
+    # Cuts links between server nodes, so the campaign starts its nodes each in a network
+    # namespace of a private network (`taala.servers.network`; root only).
+    networked: bool = False
 
     def describe(self, target: int, leases: float | None = None) -> str:
         return self.wording.format(target=target, leases=f"{leases:g}" if leases is not None else "?")
@@ -100,6 +104,12 @@ def _kill(session: Any, n: int, seconds: float) -> None:
     session.nemesis.restart(node, wipe=True)
 
 
+def _node_partition(session: Any, n: int, seconds: float) -> None:
+    node = session.env.nodes[n]
+    peers = [other for other in session.env.nodes if other is not node]
+    _for(seconds, lambda: session.nemesis.isolate(node, peers=peers, clients=False), session.nemesis.heal_network)
+
+
 def _query_kill(session: Any, c: int, seconds: float) -> None:
     # Again and again until the op in flight returns, as pt-kill does with a busy
     # connection (a stored procedure carries on after each killed statement); with nothing
@@ -142,6 +152,10 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
           "the servers drop a lock client's connections (CLIENT KILL, pg_terminate_backend): its sessions end",
           "client {target}'s connections to the servers are dropped", _connection_kill,
           needs="holder", proxied=True),
+    Fault("node-partition", NODE, True,
+          "cut a server node off from the other nodes for a while (clients still reach it)",
+          "server node {target} is cut off from the other nodes for {leases} leases", _node_partition,
+          backends=("zookeeper", "etcd"), networked=True),
     Fault("query-kill", CLIENT, False,
           "the server kills a client's statements until its op returns (KILL QUERY, as pt-kill does)",
           "client {target}'s statements are killed on the server until its op returns", _query_kill,
@@ -161,7 +175,15 @@ def unsupported(faults: list[str], adapter_cls: Any) -> list[str]:
         elif fault.backends and adapter_cls.backend not in fault.backends:
             problems.append(f"{name}: needs a {' or '.join(fault.backends)} backend; "
                             f"{adapter_cls.name} uses {adapter_cls.backend or 'no server'}")
+        elif fault.networked and os.geteuid() != 0:
+            problems.append(f"{name}: cutting links between nodes needs network namespaces, so root")
     return problems
+
+
+def networked(faults: list[str]) -> bool:
+    """Whether a campaign with these faults (or a schedule's step names) needs its nodes
+    in a private network."""
+    return any(REGISTRY[name].networked for name in faults if name in REGISTRY)
 
 # What `--faults` accepts: "none" (clients only take turns) and every registered fault.
 FAULTS: dict[str, str] = {"none": "no faults: clients only take turns, well inside their leases"}

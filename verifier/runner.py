@@ -37,7 +37,7 @@ from typing import Any
 import psutil
 from taala.adapter import Adapter, host_port
 from taala.client import FAIL, INFO, OK, ClientProcess
-from taala.faults import REGISTRY
+from taala.faults import REGISTRY, networked
 from taala.formats.event_fields import freeze
 from taala.history import Event, History
 from taala.nemesis import Nemesis, ProcessClient
@@ -45,6 +45,7 @@ from taala.nemesis.proxy import TcpProxy
 from taala.redis_connect import connect
 from taala.schedule import WAIT, Schedule, leases
 from taala.servers import BACKENDS, start_redis
+from taala.servers.network import PrivateNetwork
 
 LOCK_KEY, RESOURCE_KEY = "lock", "resource"
 DRAIN_ROUNDS = 4  # release-and-wait rounds at the end of a run (each waiter may take the lock once)
@@ -54,7 +55,9 @@ PATIENCE_LEASES, PATIENCE_MAX_S = 0.1, 0.2  # how long a step waits for its op b
 class Environment:
     """Servers for one campaign; a context manager that always stops them."""
 
-    def __init__(self, adapter_cls: type[Adapter], *, client_log: str | None = None):
+    def __init__(self, adapter_cls: type[Adapter], *, client_log: str | None = None, network: bool = False):
+        """`network`: start the nodes each in a namespace of a private network, so the
+        `node-partition` fault can cut links between them (root only)."""
         self.adapter_cls = adapter_cls
         self.client_log = client_log  # where client processes write their output
         self.cluster = None
@@ -62,13 +65,18 @@ class Environment:
         self._flushers: dict[str, Any] = {}  # address -> Redis connection kept across runs
         self.lock_key = LOCK_KEY
         self.proxies: dict[int, list[TcpProxy]] = {}  # client slot -> one proxy per node
+        self.network: PrivateNetwork | None = None
         self.resource = start_redis(1)
         try:
             if adapter_cls.backend is not None:
                 start, takes_nodes = BACKENDS[adapter_cls.backend]
                 options = dict(adapter_cls.server_options)
+                if network:
+                    self.network = options["network"] = PrivateNetwork()
                 self.cluster = start(adapter_cls.nodes, **options) if takes_nodes else start(**options)
         except BaseException:
+            if self.network is not None:
+                self.network.close()
             self.resource.close()
             raise
 
@@ -142,6 +150,8 @@ class Environment:
                     proxy.close()
             if self.cluster is not None:
                 self.cluster.close()
+            if self.network is not None:
+                self.network.close()
         finally:
             self.resource.close()
 
@@ -196,6 +206,8 @@ def op_timeout(adapter_cls: type[Adapter], schedule: Schedule, ttl: float) -> fl
 
 def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Run:
     """Execute `schedule` with `clients` fresh client processes; always heals and cleans up."""
+    if networked([s[0] for s in schedule]) and env.network is None:
+        raise RuntimeError("a node-partition step needs Environment(..., network=True)")
     env.reset()
     if any(REGISTRY[s[0]].proxied for s in schedule if s[0] in REGISTRY):
         env.use_proxies(clients)

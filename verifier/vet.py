@@ -40,7 +40,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, find, settings, target
 from hypothesis.errors import NoSuchExample
 from taala.adapter import Adapter
-from taala.faults import REGISTRY, unsupported
+from taala.faults import REGISTRY, networked, unsupported
 from taala.judge import LOCK_FS, RESOURCE_FS, Verdict, judge, part
 from taala.minimise import Minimiser, small_enough
 from taala.runner import Environment, Run, run
@@ -162,7 +162,7 @@ def vet(
     tally = _Tally()
     client_log = _client_log(store, adapter_cls.name)
 
-    with Environment(adapter_cls, client_log=client_log) as env:
+    with Environment(adapter_cls, client_log=client_log, network=networked(faults)) as env:
         search_deadline = time.monotonic() + budget  # the servers' start-up is not search time
         strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps,
                              timing=adapter_cls.timing, fenced=adapter_cls.fenced)
@@ -483,7 +483,7 @@ def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int 
     """Re-execute a reproducer's schedule `runs` times on fresh servers; count violations."""
     started = time.monotonic()
     verdicts = []
-    with Environment(adapter_cls) as env:
+    with Environment(adapter_cls, network=networked([s[0] for s in reproducer["schedule"]])) as env:
         for n in range(runs):
             result = run(env, reproducer["schedule"], ttl=reproducer["ttl"], clients=reproducer["clients"])
             verdicts.append(judge(result.history, fenced=adapter_cls.fenced).violation)

@@ -51,3 +51,28 @@ def test_a_waiters_killed_get_lock_is_success_only_to_the_seeds_procedure(adapte
     kills = [e for e in result.history.events if e.is_nemesis and e.f == "query-kill"]
     assert kills, "no statement was killed: the test tested nothing"
     assert judge(result.history, fenced=cls.fenced).violation is violation
+
+
+@pytest.mark.timeout(300)
+def test_a_node_partition_cuts_one_node_from_its_peers_and_heals():
+    """On a real 3-node ZooKeeper ensemble in a private network: the step isolates the node
+    from the other two (not from the clients), for its duration, then heals; afterwards the
+    lock is grantable again."""
+    cls = get("zookeeper-lock")
+    if unsupported(["node-partition"], cls):
+        pytest.skip("; ".join(unsupported(["node-partition"], cls)))
+    with Environment(cls, network=True) as env:
+        result = run(env, [["acquire", 0], ["node-partition", 0, 1.1], ["acquire", 1]], ttl=2.0, clients=2)
+        peers = sorted(node.name for node in env.nodes[1:])
+    cut = [e for e in result.history.events if e.is_nemesis and e.f == "partition"]
+    healed = [e for e in result.history.events if e.is_nemesis and e.f == "heal"]
+    assert len(cut) == 1 and len(healed) == 1, [e.f for e in result.history.events if e.is_nemesis]
+    value = dict(cut[0].value)
+    assert sorted(value["peers"]) == peers and value["clients"] is False
+    assert 1.1 * 2.0 <= (healed[0].time - cut[0].time) / 1e9 < 1.1 * 2.0 + 5.0
+    assert result.live is True
+
+
+def test_a_node_partition_needs_an_environment_in_a_private_network():
+    with Environment(get("seed-redis")) as env, pytest.raises(RuntimeError, match="network=True"):
+        run(env, [["node-partition", 0, 1.0]], ttl=0.25, clients=2)
