@@ -13,6 +13,7 @@ acquire may be treated as never having taken effect.
 
     python benchmarks/generate.py cas  --seed 1 > cas.jsonl
     python benchmarks/generate.py lock --ops 1000000 --keys 1000 --processes 50 > lock.jsonl
+    python benchmarks/generate.py register --ops 1000000 > register.jsonl
 """
 
 from __future__ import annotations
@@ -114,6 +115,21 @@ def lock(seed: int, n_ops: int, keys: int, processes: int, info_rate: float = 0.
     return _emit(ops)
 
 
+def sequential_register(n_ops: int) -> list[Event]:
+    """One key, no concurrency: op i (a write of i, or a read of the last write) is invoked
+    and completed by its own process before op i + 1 starts. Linearizable; the case where
+    memory must follow concurrency (one op in flight), not length."""
+    events: list[Event] = []
+    value = None
+    for i in range(n_ops):
+        f = "write" if i % 2 == 0 else "read"
+        if f == "write":
+            value = i
+        events.append(Event(2 * i, "invoke", i, f, i if f == "write" else None, time=2 * i))
+        events.append(Event(2 * i + 1, "ok", i, f, value, time=2 * i + 1))
+    return events
+
+
 def write(events: list[Event], out=sys.stdout.buffer) -> None:
     for e in events:
         out.write(to_json_bytes(e.to_dict()) + b"\n")
@@ -121,7 +137,7 @@ def write(events: list[Event], out=sys.stdout.buffer) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("kind", choices=["cas", "lock"])
+    ap.add_argument("kind", choices=["cas", "lock", "register"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ops", type=int, default=None)
     ap.add_argument("--keys", type=int, default=1000)
@@ -129,6 +145,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.kind == "cas":
         events = cas_register(args.seed, args.ops or 100, args.processes or 20)
+    elif args.kind == "register":
+        events = sequential_register(args.ops or 1_000_000)
     else:
         events = lock(args.seed, args.ops or 1_000_000, args.keys, args.processes or 50)
     write(events)

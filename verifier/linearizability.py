@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from taala.history import FAIL, OK, PENDING, Operation
 from taala.model import INCONSISTENT, Model
+from taala.pieces import Decision, decide, starting_at
 from taala.result import UNKNOWN, CheckOutcome, Counterexample, Unplaceable
 from taala.wgl import ILLEGAL, LINEARIZABLE, search
 
@@ -47,11 +48,24 @@ def searchable(ops: Sequence[Operation], model: Model) -> list[Operation]:
     return [op for op in ops if op.status == OK or (op.status != FAIL and not droppable(op))]
 
 
+OUT_OF_MEMORY = "out of memory"
+
+
 @dataclass
 class _PartVerdict:
     key: Hashable
-    verdict: str
+    verdict: str  # LINEARIZABLE, ILLEGAL, UNKNOWN or OUT_OF_MEMORY
     steps: int
+    decision: Decision | None = None  # kept when decided in this process
+
+
+def _decide(ops: Sequence[Operation], model: Model, deadline) -> Decision:
+    """`pieces.decide`, with running out of memory as a verdict of its own (unknown), not a
+    traceback: the search is exponential in the worst case and a caller must hear "unknown"."""
+    try:
+        return decide(ops, model, deadline=deadline)
+    except MemoryError:
+        return Decision(OUT_OF_MEMORY)
 
 
 # Forked workers read the parts from here instead of receiving them pickled.
@@ -60,8 +74,8 @@ _WORK: tuple[list, Model, float | None] | None = None
 
 def _search_part(i: int) -> tuple[int, str, int]:
     parts, model, deadline = _WORK  # type: ignore[misc]
-    key, ops = parts[i]
-    r = search(ops, model, deadline=deadline)
+    _key, ops = parts[i]
+    r = _decide(ops, model, deadline)
     return i, r.verdict, r.steps
 
 
@@ -79,8 +93,8 @@ def _search_all(parts: list[tuple[Hashable, list[Operation]]], model: Model, dea
         left = len(parts) - n
         if workers > 1 and n and left > 1 and elapsed > 0.2 and elapsed / n * left > PARALLEL_AFTER_S:
             return out + _search_pool(parts[n:], model, deadline, workers)
-        r = search(ops, model, deadline=deadline)
-        out.append(_PartVerdict(key, r.verdict, r.steps))
+        r = _decide(ops, model, deadline)
+        out.append(_PartVerdict(key, r.verdict, r.steps, r))
     return out
 
 
@@ -112,8 +126,8 @@ def check(
     raw = partition(ops)
     parts = [(k, searchable(p, model)) for k, p in raw.items()]
     verdicts = _search_all(parts, model, deadline, workers)
-    illegal = [v.key for v in verdicts if v.verdict == ILLEGAL]
-    unknown = [v.key for v in verdicts if v.verdict not in (ILLEGAL, LINEARIZABLE)]
+    illegal = [v for v in verdicts if v.verdict == ILLEGAL]
+    unknown = [v.verdict for v in verdicts if v.verdict not in (ILLEGAL, LINEARIZABLE)]
     details = {
         "partitions": len(parts),
         "illegal_partitions": len(illegal),
@@ -121,11 +135,17 @@ def check(
         "steps": sum(v.steps for v in verdicts),
     }
     if illegal:
-        key = illegal[0]
-        part = next(p for k, p in parts if k == key)
-        return CheckOutcome("linearizability", False, explain(part, model, key, deadline, context=raw[key]), details)
+        key, decision = illegal[0].key, illegal[0].decision
+        if decision is None:  # decided in a worker: find the failing piece again
+            decision = decide(next(p for k, p in parts if k == key), model, deadline=deadline)
+        where = starting_at(model, decision.init)
+        return CheckOutcome("linearizability", False, explain(decision.ops, where, key, deadline, context=raw[key]), details)
     if unknown:
-        details["cause"] = "time limit reached before every partition was decided"
+        details["cause"] = (
+            "out of memory before every partition was decided"
+            if OUT_OF_MEMORY in unknown
+            else "time limit reached before every partition was decided"
+        )
         return CheckOutcome("linearizability", UNKNOWN, None, details)
     return CheckOutcome("linearizability", True, None, details)
 

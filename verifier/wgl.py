@@ -29,6 +29,7 @@ from taala.model import INCONSISTENT, Model
 LINEARIZABLE, ILLEGAL, UNKNOWN = "linearizable", "illegal", "unknown"
 DEFAULT_CACHE_LIMIT = 2_000_000
 _CLOCK_EVERY = 1024  # loop iterations between deadline checks
+FROM_MODEL: Any = object()  # `init` default: start from `model.init()` (None is a state)
 
 
 @dataclass
@@ -47,6 +48,8 @@ def search(
     verbose: bool = False,
     cache_limit: int = DEFAULT_CACHE_LIMIT,
     want_linearization: bool = False,
+    init: Any = FROM_MODEL,
+    ends: set | None = None,
 ) -> SearchResult:
     """Decide whether `ops` (one partition, `fail` ops already removed) is linearizable.
 
@@ -58,6 +61,12 @@ def search(
     (`ok`) calls are tried first, optional (indeterminate) calls only once those are
     exhausted: the same successors as plain WGL, in an order that leaves the usual
     "it never took effect" reading of a timed-out op for last instead of first.
+
+    `init` (default: `model.init()`) is the state to start from. With `ends` (a set), the
+    search does not stop at the first linearization: it adds every configuration in which
+    all `ok` ops are linearized, as (state, bitset of the ops linearized by position in
+    `ops`), and is LINEARIZABLE when it found any. Pieces of a part cut at quiescent
+    points (`taala.pieces`) are searched this way.
     """
     n = len(ops)
     # Entries: call of op i is encoded i, return of op i is n + i; sorted by history
@@ -94,7 +103,7 @@ def search(
             nxt[last_opt], prv[node], last_opt = node, last_opt, node
 
     step = model.step
-    state = model.init()
+    state = model.init() if init is FROM_MODEL else init
     linearized = 0
     remaining = sum(is_required)
     stack: list[tuple[int, Any, int]] = []  # (node linearized, state before it, its phase-2 limit)
@@ -107,7 +116,12 @@ def search(
     onode = -1  # cursor in the optional list (phase 2)
     limit = -1  # phase 2 considers optional calls placed before this position
     phase2 = False
-    while remaining:
+    while True:
+        if not remaining:
+            if ends is None:
+                break
+            ends.add((state, linearized))
+            phase2, onode = True, -1  # and backtrack for the other endings
         if not phase2:
             if node < 0:  # cannot happen: an unlinearized ok op's return is always listed
                 raise AssertionError("WGL walked off the end of the history")
@@ -125,6 +139,8 @@ def search(
                     if len(longest) < 3:
                         longest.append(_path(stack, ops, entry, state))
                 if not stack:
+                    if ends:
+                        return SearchResult(LINEARIZABLE, steps)
                     return SearchResult(ILLEGAL, steps, longest=longest)
                 back, state, limit = stack.pop()
                 code = entry[back]

@@ -6,9 +6,12 @@ alarm (search says invalid, oracle finds a linearization) or a miss (the reverse
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
 from taala.linearizability import check as check_linearizability
+from taala.linearizability import partition, searchable
 from taala.models import get
+from taala.pieces import decide
+from taala.wgl import LINEARIZABLE
+
 from tests.support.histories import MODELS, random_history, simulated_history
 from tests.support.oracle import linearizable
 
@@ -48,3 +51,31 @@ def test_simulated_linearizable_histories_are_valid(spec):
         assert _agree(history, spec) is True
 
     run()
+
+
+def _agree_in_pieces(history, spec, max_carried):
+    """Every part decided piece by piece (a cut at every quiescent point) agrees with brute
+    force, with the carried configurations uncapped and capped (the whole-part fallback)."""
+    model = get(spec)
+    ops = history.operations()
+    expected = linearizable(ops, model)
+    parts = [searchable(p, model) for p in partition(ops).values()]
+    got = all(decide(p, model, min_piece=1, max_carried=max_carried).verdict == LINEARIZABLE for p in parts)
+    assert got == expected, f"pieces say {got}, brute force says {expected} for\n" + "\n".join(
+        f"  {e.index} p{e.process} {e.type} {e.f} {e.value!r} key={e.key}" for e in history.events
+    )
+    return expected
+
+
+@pytest.mark.parametrize("max_carried", [1, 10_000])
+@pytest.mark.parametrize("spec", sorted(MODELS))
+def test_piecewise_search_agrees_with_brute_force(spec, max_carried):
+    verdicts = []
+
+    @SETTINGS
+    @given(random_history(spec, max_ops=8, keys=1))
+    def run(history):
+        verdicts.append(_agree_in_pieces(history, spec, max_carried))
+
+    run()
+    assert True in verdicts and False in verdicts, f"{spec}: only saw {set(verdicts)}"

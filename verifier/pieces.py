@@ -1,0 +1,133 @@
+"""One key's part decided piece by piece, cut at quiescent points: memory follows concurrency.
+
+Why: WGL memoizes (linearized set, state) pairs, and the linearized set is a bitset as wide
+as the part, so one long part costs memory growing with the square of its length (a
+sequential one-key register history of 10^6 ops needed over 24 GB). A point of the history
+where no `ok` op is in flight cuts it: every op called before the cut that must take effect
+has returned. What crosses a cut is the set of *configurations* the part so far can end in:
+a model state, plus the indeterminate ops (`info`, pending) called before the cut that have
+not taken effect yet and still may (they stay concurrent with everything after them).
+
+Each piece is searched from each configuration coming in, collecting every configuration it
+can end in (`wgl.search(..., ends=...)`); the part is linearizable iff the last piece can be
+finished from one of them. Placing a carried op at the start of the next piece is the same
+as placing it at the end of this one (nothing returns in between), so nothing is lost.
+
+The carried set stays small by dominance: of two configurations in the same state, one that
+still has every op the other has left can do all the other can, so the other is dropped. If
+it still grows past `MAX_CARRIED` (many timed-out writes of many values), the part is
+searched whole, as before: exact, with the old memory profile.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from taala.history import OK, Operation
+from taala.model import Model
+from taala.wgl import FROM_MODEL, ILLEGAL, LINEARIZABLE, UNKNOWN, search
+
+MIN_PIECE = 128  # ops per piece at least: each search call has a fixed cost
+MAX_CARRIED = 256  # configurations carried across a cut before the part is searched whole
+
+
+@dataclass
+class Decision:
+    verdict: str  # LINEARIZABLE, ILLEGAL or UNKNOWN
+    steps: int = 0
+    # When ILLEGAL: the search that failed (carried ops + the piece, or the whole part) and
+    # the state it started from; `explain` shrinks and describes that, not the whole part.
+    ops: Sequence[Operation] | None = None
+    init: Any = FROM_MODEL
+
+
+def cut_points(ops: Sequence[Operation], min_piece: int = MIN_PIECE) -> list[int]:
+    """Where pieces start (`ops` in invocation order): op j starts one when every `ok` op
+    before it returned before its call, and the current piece has `min_piece` ops."""
+    starts = [0]
+    open_until = -1  # the last return of an ok op seen so far
+    for j, op in enumerate(ops):
+        if op.call > open_until and j - starts[-1] >= min_piece:
+            starts.append(j)
+        if op.status == OK and op.ret > open_until:
+            open_until = op.ret
+    return starts
+
+
+def decide(
+    ops: Sequence[Operation],
+    model: Model,
+    *,
+    deadline: float | None = None,
+    min_piece: int = MIN_PIECE,
+    max_carried: int = MAX_CARRIED,
+) -> Decision:
+    """Is this part (one key, `fail` ops removed, invocation order) linearizable?"""
+    starts = cut_points(ops, min_piece)
+    if len(starts) == 1:
+        return _whole(ops, model, deadline)
+    bounds = [*starts, len(ops)]
+    configs: dict[tuple, None] = {(model.init(), ()): None}  # (state, carried op positions)
+    steps = 0
+    for n in range(len(starts)):
+        lo, hi = bounds[n], bounds[n + 1]
+        last = n == len(starts) - 1
+        reached: dict[tuple, None] = {}
+        for state, carried in configs:
+            local = [ops[i] for i in carried] + list(ops[lo:hi])
+            ends: set | None = None if last else set()
+            r = search(local, model, deadline=deadline, init=state, ends=ends)
+            steps += r.steps
+            if r.verdict == UNKNOWN:
+                return Decision(UNKNOWN, steps)
+            if r.verdict != LINEARIZABLE:
+                continue
+            if last:
+                return Decision(LINEARIZABLE, steps)
+            positions = [*carried, *range(lo, hi)]
+            for end_state, bits in ends:  # type: ignore[union-attr]
+                left = tuple(i for k, i in enumerate(positions) if ops[i].status != OK and not bits >> k & 1)
+                reached[(end_state, left)] = None
+        if not reached:
+            state, carried = next(iter(configs))
+            return Decision(ILLEGAL, steps, [ops[i] for i in carried] + list(ops[lo:hi]), state)
+        configs = _undominated(reached)
+        if len(configs) > max_carried:
+            return _whole(ops, model, deadline, steps)
+    raise AssertionError("the last piece always decides")  # pragma: no cover
+
+
+def _whole(ops: Sequence[Operation], model: Model, deadline, steps: int = 0) -> Decision:
+    r = search(ops, model, deadline=deadline)
+    return Decision(r.verdict, steps + r.steps, ops if r.verdict == ILLEGAL else None)
+
+
+def _undominated(configs: dict[tuple, None]) -> dict[tuple, None]:
+    """Drop each configuration whose carried ops are a subset of another's in the same state."""
+    by_state: dict[Any, list[tuple]] = {}
+    for state, left in configs:
+        by_state.setdefault(state, []).append(left)
+    kept: dict[tuple, None] = {}
+    for state, lefts in by_state.items():
+        if len(lefts) == 1:
+            kept[(state, lefts[0])] = None
+            continue
+        chosen: list[frozenset] = []
+        for left in sorted(lefts, key=len, reverse=True):
+            s = frozenset(left)
+            if not any(s <= c for c in chosen):
+                chosen.append(s)
+                kept[(state, left)] = None
+    return kept
+
+
+def starting_at(model: Model, state: Any) -> Model:
+    """The same model, starting from `state` (to explain a failing piece on its own)."""
+    if state is FROM_MODEL:
+        return model
+    rebased = copy.copy(model)
+    rebased.init = lambda: state  # type: ignore[method-assign]
+    return rebased
