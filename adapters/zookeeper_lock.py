@@ -52,6 +52,7 @@ class ZooKeeperLock(Adapter):
         "connection-kill": safe("the session outlives its connection: kazoo reconnects and the node stays"),
         "node-pause": safe("two of three nodes keep the quorum; the session moves to a live node, a new leader restarts its timeout"),
         "kill": safe("a node restarted empty resyncs from the quorum; its clients reconnect elsewhere within the session"),
+        "node-partition": safe("a node cut off from its peers drops its clients; they reconnect to the quorum within the session"),
     }
 
     def __init__(self, addresses, *, ttl, client, resource=None):
