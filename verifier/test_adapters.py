@@ -19,6 +19,9 @@ names or `module:Class` paths).
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 from taala.adapters import available, get
 from taala.pytest_plugin import FULL_TIER_MIN_TTL, taala_tier
@@ -51,7 +54,15 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_pa
     # Under `none` nothing lasts a lease, so the lease length costs nothing.
     slowness = 1.0 if fault == "none" else min(4.0, max(1.0, cls.min_ttl / DEFAULT_TTL))
     budget = (SAFE_BUDGET_S if expected.safe else SEARCH_BUDGET_S) * slowness * taala_budget
-    campaign = vet(cls, [fault], budget=budget, shrink_budget=SHRINK_BUDGET_S * slowness * taala_budget, store=tmp_path)
+    found_at: list[float] = []  # seconds from the campaign's start (servers included) to the first violation
+
+    def progress(event):
+        if not found_at and event.get("phase") == "shrinking":
+            found_at.append(event["elapsed_s"])
+
+    campaign = vet(cls, [fault], budget=budget, shrink_budget=SHRINK_BUDGET_S * slowness * taala_budget, store=tmp_path,
+                   progress=progress)
+    _record_finding(campaign, fault, expected.verdict, found_at)
     assert campaign.outcome != "inconclusive", f"{adapter} under {fault} tested nothing: {campaign.reasons}"
     if expected.safe:
         assert not campaign.violation, (
@@ -63,3 +74,17 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_pa
     size = counts(campaign.schedule, campaign.clients)
     assert size["clients"] <= 2 and size["operations"] <= 6, f"not shrunk: {campaign.schedule}"
     assert campaign.reproducer is not None
+
+
+def _record_finding(campaign, fault: str, expected: str, found_at: list[float]) -> None:
+    """With TAALA_FINDINGS=path, append one JSON line per case for `scripts/findings`."""
+    path = os.environ.get("TAALA_FINDINGS")
+    if not path:
+        return
+    line = {"adapter": campaign.adapter, "fault": fault, "expected": expected, "outcome": campaign.outcome,
+            "size": counts(campaign.schedule, campaign.clients) if campaign.schedule else None,
+            "schedule": campaign.schedule, "time_to_find_s": round(found_at[0], 1) if found_at else None,
+            "elapsed_s": round(campaign.elapsed_s, 1), "examples": campaign.examples, "ttl": campaign.ttl,
+            "reasons": campaign.reasons}
+    with open(path, "a") as f:  # one write per line: lines from xdist workers do not interleave
+        f.write(json.dumps(line) + "\n")
