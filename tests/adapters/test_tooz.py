@@ -9,7 +9,14 @@ import uuid
 
 import pytest
 from taala.adapters import available, get
-from taala.servers import start_etcd, start_mariadb, start_memcached, start_postgres, start_redis, start_zookeeper
+from taala.servers import (
+    start_etcd,
+    start_mariadb,
+    start_memcached,
+    start_postgres,
+    start_redis,
+    start_zookeeper,
+)
 
 pytest.importorskip("tooz")
 
