@@ -11,6 +11,8 @@ Two tiers: `quick` (the default, what CI runs) leaves out the adapters whose sho
 is 2 s or more (ZooKeeper sessions, etcd leases): every pause, wait and expiry scales with
 the lease, so each of their faults takes minutes. `--taala-tier full` (or TAALA_TIER=full)
 vets them too, for a nightly run; naming an adapter with --taala-adapter always vets it.
+An adapter may also put itself in the full tier (`tier = "full"`: the tooz drivers, which
+wrap locks the quick tier already vets).
 
 A package with adapters of its own vets just those with
 `pytest --pyargs taala.test_adapters --taala-adapter my-lock` (repeatable; entry-point
@@ -40,7 +42,8 @@ def pytest_generate_tests(metafunc):
     chosen = metafunc.config.getoption("--taala-adapter") or []
     adapters = {name: get(name) for name in chosen} if chosen else available()
     if not chosen and taala_tier(metafunc.config) == "quick":
-        adapters = {n: cls for n, cls in adapters.items() if cls.min_ttl < FULL_TIER_MIN_TTL}
+        adapters = {n: cls for n, cls in adapters.items()
+                    if cls.min_ttl < FULL_TIER_MIN_TTL and getattr(cls, "tier", "quick") != "full"}
     cases = [(name, fault) for name, cls in adapters.items() for fault in cls.expectations]
     metafunc.parametrize("adapter,fault", cases, ids=[f"{a}-{f}" for a, f in cases])
 
