@@ -1,6 +1,8 @@
 """Vetting a lock: search for a violating schedule, shrink it, save a reproducer, replay it.
 
-Hypothesis does the search and the shrinking (`hypothesis.find`): it draws schedules from
+First a handful of canonical schedules (`taala.schedule.probes`: one holder, one fault at
+its longest duration, a second acquire) are tried, since most lock violations have that
+shape; when none fails, Hypothesis does the search and the shrinking (`hypothesis.find`): it draws schedules from
 `taala.schedule.schedules`, the condition runs each one against real servers and judges
 the history, and `target()` steers towards schedules where more clients believed they
 held the lock at once. Once a violation is found, Hypothesis shrinks the schedule (fewer
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, find, settings, target
+from hypothesis.control import currently_in_test_context
 from hypothesis.errors import NoSuchExample
 from taala.adapter import Adapter
 from taala.faults import REGISTRY, networked, unsupported
@@ -49,6 +52,7 @@ from taala.schedule import (
     counts,
     describe,
     durations,
+    probes,
     schedules,
     validate,
 )
@@ -147,8 +151,10 @@ def vet(
     seed: int | None = None,
     store: str | Path | None = "store",
     progress: Progress | None = None,
+    probe: bool = True,
 ) -> Campaign:
-    """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found."""
+    """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found.
+    `probe=False` skips the canonical schedules and leaves everything to Hypothesis."""
     if unsupported(faults, adapter_cls):
         raise ValueError("; ".join(unsupported(faults, adapter_cls)))
     started = time.monotonic()
@@ -199,7 +205,8 @@ def vet(
             result = run(env, schedule, ttl=ttl, clients=clients)
             tally.add(result)
             verdict = judge(result.history, fenced=adapter_cls.fenced)
-            target(float(result.max_holders), label="clients believing they hold the lock")
+            if currently_in_test_context():  # not during the probes, which run before `find`
+                target(float(result.max_holders), label="clients believing they hold the lock")
             if verdict.violation:
                 violating[json.dumps(schedule)] = (result, verdict)
                 if not shrink_deadline and not _recurs(schedule):
@@ -213,8 +220,11 @@ def vet(
                     "smallest": min((len(json.loads(k)) for k in violating), default=None)})
             return verdict.violation
 
-        try:
-            minimal = find(
+        def search() -> list:
+            for canonical in probes(faults, timing=adapter_cls.timing) if probe else []:  # the usual shapes first
+                if condition(canonical):
+                    return canonical
+            return find(
                 strategy,
                 condition,
                 settings=settings(
@@ -226,6 +236,9 @@ def vet(
                 ),
                 random=random.Random(seed),
             )
+
+        try:
+            minimal = search()
         except NoSuchExample:  # every schedule tried (a tiny space): the smallest fluke, if any
             minimal = _smallest(violating)
         except BaseException as e:  # the budget ran out (Hypothesis may wrap it in a group)

@@ -118,3 +118,19 @@ def test_race_sends_two_acquires_and_exactly_one_wins():
     outcomes = sorted(e.type for e in client_events if e.type != "invoke")
     assert outcomes == ["fail", "ok"]  # SET NX lets exactly one win
     assert not judge(result.history, fenced=False).violation
+
+
+def test_a_canonical_probe_catches_a_ttl_lock_in_two_runs(tmp_path):
+    """[acquire 0, pause 0 for 2 leases, acquire 1] breaks any TTL lock without fencing every
+    time: it is found by the probes (one run, one confirming run), before Hypothesis starts."""
+    campaign = vet(get("seed-redis"), ["pause"], budget=60, store=tmp_path, seed=1)
+    assert campaign.violation and campaign.examples == 2, (campaign.examples, campaign.schedule)
+    assert [s[0] for s in campaign.schedule] == ["acquire", "pause", "acquire"]
+    assert campaign.schedule[1][2] < 2.0  # walked down towards the lease
+
+
+def test_the_random_search_alone_still_finds_and_shrinks_it(tmp_path):
+    """Without the probes, Hypothesis has to find the same violation by itself."""
+    campaign = vet(get("seed-redis"), ["pause"], budget=120, shrink_budget=30, store=tmp_path, seed=1, probe=False)
+    assert campaign.violation and campaign.examples > 2, campaign.examples
+    assert len(campaign.schedule) <= 3 and any(s[0] == "pause" for s in campaign.schedule), campaign.schedule
