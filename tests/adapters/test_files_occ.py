@@ -1,6 +1,7 @@
-"""File locks (fcntl.flock, portalocker) and the optimistic-concurrency adapters against real
-kernels and servers: one holder at a time, the kernel's release of a dead holder's flock, a
-paused holder keeping it, and the seed's non-atomic Ola "CAS" letting two rides assign the
+"""File locks (fcntl.flock, portalocker and its RedisLock) and the optimistic-concurrency
+adapters against real kernels and servers: one holder at a time, the kernel's release of a
+dead holder's flock, a paused holder keeping it (and a paused RedisLock holder killed and
+overtaken), and the seed's non-atomic Ola "CAS" letting two rides assign the
 same cab where the atomic CASes (Redis WATCH/MULTI, PostgreSQL UPDATE … WHERE version) refuse."""
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def key():
     return f"taala-test-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.mark.parametrize("name", FILES + OCC)
+@pytest.mark.parametrize("name", FILES + OCC + ["portalocker-redis-lock", "portalocker-redis-lock-fenced"])
 def test_one_holder_at_a_time_and_release_hands_over(name, make, key):
     a, b = make(name, 0), make(name, 1)
     ta = a.acquire(key)
@@ -155,3 +156,31 @@ def test_a_wiped_postgres_forgets_the_row_and_version_0_is_free_again(make, key,
     assert a.acquire(key)
     postgres.restart(wipe=True)
     assert b.acquire(key)  # reconnects, recreates the table: a still believes it holds the cab
+
+
+def _hold_redis(name: str, address: str, key: str, ready, tokens) -> None:
+    adapter = get(name)([address], ttl=1.0, client=5)
+    tokens.put(adapter.acquire(key))
+    ready.set()
+    time.sleep(60)
+
+
+@pytest.mark.parametrize("name", ["portalocker-redis-lock", "portalocker-redis-lock-fenced"])
+def test_portalocker_redis_lock_a_paused_holder_is_killed_and_overtaken(name, make, key, redis):
+    ctx = multiprocessing.get_context("fork")
+    ready, tokens = ctx.Event(), ctx.Queue()
+    holder = ctx.Process(target=_hold_redis, args=(name, redis[0].address, key, ready, tokens), daemon=True)
+    holder.start()
+    try:
+        assert ready.wait(10)
+        first = tokens.get(timeout=5)
+        assert first
+        other = make(name, 1, ttl=1.0)
+        assert other.acquire(key) is None  # the live holder answers every probe for max_wait leases
+        os.kill(holder.pid, signal.SIGSTOP)  # it cannot answer now: presumed dead after unavailable_timeout
+        second = other.acquire(key)
+        assert second
+        if get(name).fenced:
+            assert second > first  # the resource will refuse the stale holder's token
+    finally:
+        holder.kill()
