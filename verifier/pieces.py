@@ -14,9 +14,12 @@ finished from one of them. Placing a carried op at the start of the next piece i
 as placing it at the end of this one (nothing returns in between), so nothing is lost.
 
 The carried set stays small by dominance: of two configurations in the same state, one that
-still has every op the other has left can do all the other can, so the other is dropped. If
-it still grows past `MAX_CARRIED` (many timed-out writes of many values), the part is
-searched whole, as before: exact, with the old memory profile.
+still has every op the other has left can do all the other can, so the other is dropped. But
+each subset of timed-out ops that may have taken effect is an ending of its own, so with
+many of them it grows exponentially; past `MAX_CARRIED` configurations (or a piece with
+more endings than `ENDS_PER_CARRIED` times that) the part is searched whole, as before:
+exact, with the old memory profile. Concurrency is what costs memory, and a timed-out op
+stays concurrent with everything after it.
 """
 
 from __future__ import annotations
@@ -27,11 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from taala.history import OK, Operation
-from taala.model import Model
-from taala.wgl import FROM_MODEL, ILLEGAL, LINEARIZABLE, UNKNOWN, search
+from taala.model import INCONSISTENT, Model
+from taala.wgl import FROM_MODEL, ILLEGAL, LINEARIZABLE, TOO_MANY_ENDS, UNKNOWN, search
 
+SPLIT_AFTER = 2048  # shorter parts are searched whole: their bitsets are short anyway
 MIN_PIECE = 128  # ops per piece at least: each search call has a fixed cost
-MAX_CARRIED = 256  # configurations carried across a cut before the part is searched whole
+MAX_CARRIED = 32  # configurations carried across a cut before the part is searched whole
+ENDS_PER_CARRIED = 4  # endings one piece may collect (before dominance), per configuration allowed
 
 
 @dataclass
@@ -62,11 +67,12 @@ def decide(
     model: Model,
     *,
     deadline: float | None = None,
+    split_after: int = SPLIT_AFTER,
     min_piece: int = MIN_PIECE,
     max_carried: int = MAX_CARRIED,
 ) -> Decision:
     """Is this part (one key, `fail` ops removed, invocation order) linearizable?"""
-    starts = cut_points(ops, min_piece)
+    starts = cut_points(ops, min_piece) if len(ops) > split_after else [0]
     if len(starts) == 1:
         return _whole(ops, model, deadline)
     bounds = [*starts, len(ops)]
@@ -76,13 +82,26 @@ def decide(
         lo, hi = bounds[n], bounds[n + 1]
         last = n == len(starts) - 1
         reached: dict[tuple, None] = {}
+        if len(configs) == 1 and _sequential(ops, lo, hi):
+            (state, carried), = configs
+            if not carried:  # one order only: step through it, no search
+                state, failed = _run(ops, lo, hi, model, state)
+                if failed is not None:
+                    return Decision(ILLEGAL, steps + failed - lo + 1, list(ops[failed:hi]), state)
+                steps += hi - lo
+                if last:
+                    return Decision(LINEARIZABLE, steps)
+                configs = {(state, ()): None}
+                continue
         for state, carried in configs:
             local = [ops[i] for i in carried] + list(ops[lo:hi])
             ends: set | None = None if last else set()
-            r = search(local, model, deadline=deadline, init=state, ends=ends)
+            r = search(local, model, deadline=deadline, init=state, ends=ends, ends_limit=max_carried * ENDS_PER_CARRIED)
             steps += r.steps
             if r.verdict == UNKNOWN:
                 return Decision(UNKNOWN, steps)
+            if r.verdict == TOO_MANY_ENDS:
+                return _whole(ops, model, deadline, steps)
             if r.verdict != LINEARIZABLE:
                 continue
             if last:
@@ -98,6 +117,28 @@ def decide(
         if len(configs) > max_carried:
             return _whole(ops, model, deadline, steps)
     raise AssertionError("the last piece always decides")  # pragma: no cover
+
+
+def _sequential(ops: Sequence[Operation], lo: int, hi: int) -> bool:
+    """Every op of ops[lo:hi] is `ok` and called after the one before it returned."""
+    prev_ret = -1
+    for i in range(lo, hi):
+        op = ops[i]
+        if op.status != OK or op.call < prev_ret:
+            return False
+        prev_ret = op.ret
+    return True
+
+
+def _run(ops: Sequence[Operation], lo: int, hi: int, model: Model, state: Any) -> tuple[Any, int | None]:
+    """Step a sequential run; the state reached, and the position of the op refused (if any)."""
+    step = model.step
+    for i in range(lo, hi):
+        after = step(state, ops[i])
+        if after is INCONSISTENT:
+            return state, i
+        state = after
+    return state, None
 
 
 def _whole(ops: Sequence[Operation], model: Model, deadline, steps: int = 0) -> Decision:

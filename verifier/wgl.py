@@ -27,6 +27,7 @@ from taala.history import OK, Operation
 from taala.model import INCONSISTENT, Model
 
 LINEARIZABLE, ILLEGAL, UNKNOWN = "linearizable", "illegal", "unknown"
+TOO_MANY_ENDS = "too many ends"  # `ends` outgrew `ends_limit`: the caller searches otherwise
 DEFAULT_CACHE_LIMIT = 2_000_000
 _CLOCK_EVERY = 1024  # loop iterations between deadline checks
 FROM_MODEL: Any = object()  # `init` default: start from `model.init()` (None is a state)
@@ -50,6 +51,7 @@ def search(
     want_linearization: bool = False,
     init: Any = FROM_MODEL,
     ends: set | None = None,
+    ends_limit: int = 1 << 62,
 ) -> SearchResult:
     """Decide whether `ops` (one partition, `fail` ops already removed) is linearizable.
 
@@ -65,8 +67,9 @@ def search(
     `init` (default: `model.init()`) is the state to start from. With `ends` (a set), the
     search does not stop at the first linearization: it adds every configuration in which
     all `ok` ops are linearized, as (state, bitset of the ops linearized by position in
-    `ops`), and is LINEARIZABLE when it found any. Pieces of a part cut at quiescent
-    points (`taala.pieces`) are searched this way.
+    `ops`), and is LINEARIZABLE when it found any, TOO_MANY_ENDS past `ends_limit` (each
+    subset of indeterminate ops that may take effect is an ending of its own). Pieces of a
+    part cut at quiescent points (`taala.pieces`) are searched this way.
     """
     n = len(ops)
     # Entries: call of op i is encoded i, return of op i is n + i; sorted by history
@@ -121,6 +124,8 @@ def search(
             if ends is None:
                 break
             ends.add((state, linearized))
+            if len(ends) > ends_limit:
+                return SearchResult(TOO_MANY_ENDS, steps)
             phase2, onode = True, -1  # and backtrack for the other endings
         if not phase2:
             if node < 0:  # cannot happen: an unlinearized ok op's return is always listed

@@ -60,7 +60,7 @@ def _agree_in_pieces(history, spec, max_carried):
     ops = history.operations()
     expected = linearizable(ops, model)
     parts = [searchable(p, model) for p in partition(ops).values()]
-    got = all(decide(p, model, min_piece=1, max_carried=max_carried).verdict == LINEARIZABLE for p in parts)
+    got = all(decide(p, model, split_after=0, min_piece=1, max_carried=max_carried).verdict == LINEARIZABLE for p in parts)
     assert got == expected, f"pieces say {got}, brute force says {expected} for\n" + "\n".join(
         f"  {e.index} p{e.process} {e.type} {e.f} {e.value!r} key={e.key}" for e in history.events
     )

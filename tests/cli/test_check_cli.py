@@ -405,3 +405,22 @@ def test_markup_in_file_name_is_shown_verbatim(tmp_path):
     r = run(path, "--model", "register")
     assert r.exit_code == 2
     assert f"{path}:2: " in one_error_line(r)
+
+
+def test_out_of_memory_is_unknown_in_one_line(monkeypatch):
+    """Reading or pairing a history too big for the machine: exit 3 and one line, never a
+    traceback, never exit 1 (which scripts read as "invalid")."""
+    import taala.cli.check as check_cmd
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(check_cmd, "run_check", exhausted)
+    r = run(DATA / "register_valid.jsonl", "--model", "register")
+    assert r.exit_code == 3, r.stdout + r.stderr
+    assert r.stdout.strip().endswith("unknown (out of memory while reading or checking it)")
+    assert len(r.stdout.strip().splitlines()) == 1
+    r = run(DATA / "register_valid.jsonl", "--model", "register", "--json")
+    assert r.exit_code == 3
+    (rec,) = records(r)
+    assert rec["valid"] == "unknown" and rec["error"] == "out of memory"

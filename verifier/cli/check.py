@@ -106,6 +106,11 @@ def check(
             else:
                 err.print(clean(f"error: {e}"))
             continue
+        except MemoryError:  # reading or pairing a history too big for this machine: undecided
+            history = result = None
+            verdicts.append(UNKNOWN)
+            _out_of_memory(out, path, json_out, model)
+            continue
         verdicts.append(result.valid)
         if report is not None:
             run = report_run(report, path, several=len(targets) > 1)
@@ -117,6 +122,16 @@ def check(
         else:
             render_result(out, result)
     raise typer.Exit(exit_status(verdicts))
+
+
+def _out_of_memory(out: Console, path: Path, json_out: bool, model: str) -> None:
+    """One line (or one JSON record) saying the verdict is unknown for lack of memory."""
+    if json_out:
+        record = {"file": str(path), "valid": UNKNOWN, "error": "out of memory", "model": model, "ops": None,
+                  "partitions": None, "elapsed_s": None, "counterexample": None}
+        sys.stdout.buffer.write(to_json_bytes(record) + b"\n")
+    else:
+        out.print(clean(f"{path}: unknown (out of memory while reading or checking it)"), highlight=False)
 
 
 def warn(err: Console, history) -> None:

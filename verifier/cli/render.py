@@ -55,8 +55,9 @@ def render_result(console: Console, result: CheckResult, *, details: bool = True
     console.print(plain(f"  checks: {checks}"))
     lin = result.checks.get("linearizability")
     if lin is not None and lin.valid == UNKNOWN:
-        console.print(f"  linearizability undecided in {lin.details.get('unknown_partitions')} partition(s): "
-                      "raise --time-limit to search longer", highlight=False)
+        cause = lin.details.get("cause", "")
+        hint = "out of memory (split the history by key, or give it more memory)" if "memory" in cause else "raise --time-limit to search longer"
+        console.print(f"  linearizability undecided in {lin.details.get('unknown_partitions')} partition(s): {hint}", highlight=False)
     ce = result.counterexample
     if ce is not None and details:
         render_counterexample(console, ce)
