@@ -56,7 +56,9 @@ def bench_redlock_clock(seeds: int) -> None:
     cls = get("seed-redlock")
     with tempfile.TemporaryDirectory() as store:
         for seed in range(1, seeds + 1):
-            c = vet(cls, ["clock"], budget=120, seed=seed, store=store)
+            # probe=False: the canonical majority probe (three jumps) would answer first;
+            # this measures whether the random search finds the one-jump split race
+            c = vet(cls, ["clock"], budget=120, seed=seed, store=store, probe=False)
             size = counts(c.schedule, c.clients) if c.schedule else None
             print(f"  seed-redlock under clock, seed {seed}: violation={c.violation} in {c.elapsed_s:.1f} s, "
                   f"minimal {c.schedule} {size}")

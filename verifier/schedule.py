@@ -89,17 +89,22 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
     return st.lists(step.map(list), min_size=2, max_size=max_steps)
 
 
-def probes(faults: list[str], *, timing: dict[str, float] | None = None) -> list[Schedule]:
+def probes(faults: list[str], *, nodes: int = 1, timing: dict[str, float] | None = None) -> list[Schedule]:
     """The canonical schedules, tried before the random search: one holder, one fault at
-    its longest drawn duration on client or node 0, then a second client's acquire (and
-    under `none`, two acquires in a row). They are what a person tries first, and the
-    shape most lock violations shrink to; when one of them fails, the search and most of
-    the shrinking are done in a few runs. When none fails, Hypothesis searches as before."""
+    its longest drawn duration on client or node 0, then a second client's acquire (under
+    `none`, two acquires in a row); and with several nodes, the same fault on a majority
+    of them (Jepsen's "majority" target: what a quorum lock must survive). They are what a
+    person tries first, and the shapes most lock violations shrink to; when one of them
+    fails, the search and most of the shrinking are done in a few runs. When none fails,
+    Hypothesis searches as before."""
     longest = max(durations(timing or {"lease": 1.0}))
     out: list[Schedule] = [[["acquire", 0], ["acquire", 1]]] if "none" in faults else []
     for name in (f for f in faults if f in REGISTRY):
-        step = [name, 0, longest] if REGISTRY[name].timed else [name, 0]
-        out.append([["acquire", 0], step, ["acquire", 1]])
+        fault = REGISTRY[name]
+        targets = [[0]] + ([list(range(nodes // 2 + 1))] if fault.target != CLIENT and nodes > 1 else [])
+        for group in targets:
+            steps = [[name, t, longest] if fault.timed else [name, t] for t in group]
+            out.append([["acquire", 0], *steps, ["acquire", 1]])
     return out
 
 

@@ -221,7 +221,7 @@ def vet(
             return verdict.violation
 
         def search() -> list:
-            for canonical in probes(faults, timing=adapter_cls.timing) if probe else []:  # the usual shapes first
+            for canonical in probes(faults, nodes=max(1, adapter_cls.nodes), timing=adapter_cls.timing) if probe else []:  # the usual shapes first
                 if condition(canonical):
                     return canonical
             return find(

@@ -8,6 +8,7 @@ import pytest
 import taala.cli  # noqa: F401  (registers the commands)
 from taala.adapters import get
 from taala.cli.app import app
+from taala.faults import REGISTRY
 from taala.judge import judge
 from taala.runner import Environment, run
 from taala.schedule import schedules, validate
@@ -134,3 +135,17 @@ def test_the_random_search_alone_still_finds_and_shrinks_it(tmp_path):
     campaign = vet(get("seed-redis"), ["pause"], budget=120, shrink_budget=30, store=tmp_path, seed=1, probe=False)
     assert campaign.violation and campaign.examples > 2, campaign.examples
     assert len(campaign.schedule) <= 3 and any(s[0] == "pause" for s in campaign.schedule), campaign.schedule
+
+
+def test_probes_are_one_fault_per_kind_plus_a_majority_of_nodes():
+    from taala.schedule import probes
+
+    assert probes(["none", "pause", "kill"], nodes=5, timing={"lease": 1.0}) == [
+        [["acquire", 0], ["acquire", 1]],
+        [["acquire", 0], ["pause", 0, 2.0], ["acquire", 1]],
+        [["acquire", 0], ["kill", 0], ["acquire", 1]],
+        [["acquire", 0], ["kill", 0], ["kill", 1], ["kill", 2], ["acquire", 1]],
+    ]
+    assert probes(["clock"], nodes=1) == [[["acquire", 0], ["clock", 0, 2.0], ["acquire", 1]]]
+    for schedule in probes(["none", *REGISTRY], nodes=3, timing={"lease": 1.0, "renewal": 0.5}):
+        assert validate(schedule, clients=2, nodes=3) == []
