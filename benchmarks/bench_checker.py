@@ -3,8 +3,9 @@
     python benchmarks/bench_checker.py            # both benchmarks
     python benchmarks/bench_checker.py cas        # cas-register, ~100 ops (target: median <= 5 ms)
     python benchmarks/bench_checker.py lock       # 1,000,000-op lock history (target: <= 10 s, <= 1 GiB)
+    python benchmarks/bench_checker.py register   # 1,000,000-op sequential one-key register (same target)
 
-The lock benchmark writes the generated history to a temporary JSONL file and runs the
+The lock and register benchmarks write the generated history to a temporary JSONL file and runs the
 real command, `python -m taala check FILE --model mutex --json`, in a child process,
 sampling the proportional set size (PSS) of that process and its children every 100 ms,
 so memory shared copy-on-write with forked workers is counted once. It then
@@ -27,7 +28,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import cas_register, lock, write  # noqa: E402
+from generate import cas_register, lock, sequential_register, write  # noqa: E402
 
 import taala  # noqa: E402
 from taala.history import History  # noqa: E402
@@ -79,6 +80,40 @@ def _peak_rss(proc: subprocess.Popen, peak: list[int], stop: threading.Event) ->
         pass
 
 
+def _whole_process(path: Path, model: str) -> None:
+    """Run `taala check` as a child process; print its wall time and peak PSS."""
+    cmd = [sys.executable, "-m", "taala", "check", str(path), "--model", model, "--json"]
+    peak, stop = [0], threading.Event()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    sampler = threading.Thread(target=_peak_rss, args=(proc, peak, stop), daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - started
+    stop.set()
+    verdict = out.split('"valid":', 1)[1].split(",", 1)[0] if '"valid":' in out else "?"
+    print(f"  taala check end to end: {wall:.2f} s, peak memory {peak[0] / 2**20:.0f} MiB, valid={verdict}, "
+          f"exit {proc.returncode}  (target: <= 10 s, <= 1 GiB)")
+
+
+def bench_register(n_ops: int = 1_000_000) -> None:
+    """One key, one op in flight at a time: memory must follow concurrency, not length."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "register.jsonl"
+        with path.open("wb") as fh:
+            write(sequential_register(n_ops), fh)
+        print(f"register: {n_ops:,} sequential ops on one key ({path.stat().st_size / 2**20:.0f} MiB of JSONL)")
+        _whole_process(path, "register")
+        started = time.perf_counter()
+        h = taala.load(path)
+        t_load = time.perf_counter() - started
+        started = time.perf_counter()
+        h.operations()
+        t_pair = time.perf_counter() - started
+        result = taala.check(h, taala.get_model("register"))
+        print(f"  phases in-process: parse {t_load:.2f} s, pair {t_pair:.2f} s, check {result.elapsed_s:.2f} s")
+
+
 def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lock.jsonl"
@@ -89,19 +124,7 @@ def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50) ->
         del events
         print(f"lock: {n_ops:,} ops over {keys} keys, {processes} processes, {infos:,} info ops "
               f"({path.stat().st_size / 2**20:.0f} MiB of JSONL)")
-        cmd = [sys.executable, "-m", "taala", "check", str(path), "--model", "mutex", "--json"]
-        peak, stop = [0], threading.Event()
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-        sampler = threading.Thread(target=_peak_rss, args=(proc, peak, stop), daemon=True)
-        sampler.start()
-        out, _ = proc.communicate()
-        wall = time.perf_counter() - started
-        stop.set()
-        verdict = out.split('"valid":', 1)[1].split(",", 1)[0] if '"valid":' in out else "?"
-        print(f"  taala check end to end: {wall:.2f} s, peak memory {peak[0] / 2**20:.0f} MiB, valid={verdict}, "
-              f"exit {proc.returncode}  (target: <= 10 s, <= 1 GiB)")
-
+        _whole_process(path, "mutex")
         started = time.perf_counter()
         h = taala.load(path)
         t_load = time.perf_counter() - started
@@ -116,16 +139,18 @@ def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50) ->
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("which", nargs="*", help="cas and/or lock (default: both)")
+    ap.add_argument("which", nargs="*", help="cas, lock and/or register (default: all)")
     args = ap.parse_args()
-    args.which = args.which or ["cas", "lock"]
-    if set(args.which) - {"cas", "lock"}:
-        ap.error("choose from: cas, lock")
+    args.which = args.which or ["cas", "lock", "register"]
+    if set(args.which) - {"cas", "lock", "register"}:
+        ap.error("choose from: cas, lock, register")
     print(f"machine: {machine()}")
     if "cas" in args.which:
         bench_cas()
     if "lock" in args.which:
         bench_lock()
+    if "register" in args.which:
+        bench_register()
 
 
 if __name__ == "__main__":

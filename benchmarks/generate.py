@@ -14,6 +14,7 @@ acquire may be treated as never having taken effect.
     python benchmarks/generate.py cas  --seed 1 > cas.jsonl
     python benchmarks/generate.py lock --ops 1000000 --keys 1000 --processes 50 > lock.jsonl
     python benchmarks/generate.py register --ops 1000000 > register.jsonl
+    python benchmarks/generate.py etcd --seed 7 > etcd_007.log
 """
 
 from __future__ import annotations
@@ -115,6 +116,49 @@ def lock(seed: int, n_ops: int, keys: int, processes: int, info_rate: float = 0.
     return _emit(ops)
 
 
+def etcd_log(seed: int, n_ops: int = 85, faulty: bool = False) -> str:
+    """A Jepsen etcd cas-register test's op lines (`jepsen.log` shape, as in Porcupine's
+    `test_data/jepsen`): ~170 events, 5-15 processes, ~15 % timed out, values 0-4, register
+    initially nil. Timed-out writes and cas are `:info ... :timed-out` (the process is
+    retired), timed-out reads `:fail` (reads are idempotent). With `faulty`, one read
+    returns a value the register did not hold at any point of its window: not linearizable
+    (most of the time: an info op may still explain it, which both checkers then agree on).
+    Reads never return nil once the register was written, so Knossos's nil rule and
+    Porcupine's model agree on every history."""
+    rng = random.Random(seed)
+    processes = rng.randint(5, 15)
+    timeline = sorted(_timeline(rng, n_ops, processes, 0.15, 0.01), key=lambda o: o[1])
+    bad = rng.randrange(len(timeline)) if faulty else -1
+    value = None
+    ops = []
+    for n, (t0, point, t1, p, is_info, effective) in enumerate(timeline):
+        f = "read" if n == bad else rng.choice(["read", "write", "cas"])
+        if f == "read":
+            seen = value if n != bad else rng.choice([v for v in range(5) if v != value])
+            typ, v0, v1 = ("fail", "nil", ":timed-out") if is_info else ("ok", "nil", _edn(seen))
+        elif f == "write":
+            w = rng.randrange(5)
+            typ, v0, v1 = ("info", str(w), ":timed-out") if is_info else ("ok", str(w), str(w))
+            if effective:
+                value = w
+        else:
+            old, new = rng.randrange(5), rng.randrange(5)
+            swapped = effective and value == old
+            typ = "info" if is_info else ("ok" if swapped else "fail")
+            v0 = f"[{old} {new}]"
+            v1 = ":timed-out" if is_info else v0
+            if swapped:
+                value = new
+        ops.append((t0, t1, p, f, v0, typ, v1, None))
+    return "".join(
+        f"INFO  jepsen.util - {e.process}\t:{e.type}\t:{e.f}\t{e.value}\n" for e in _emit(ops)
+    )
+
+
+def _edn(value) -> str:
+    return "nil" if value is None else str(value)
+
+
 def sequential_register(n_ops: int) -> list[Event]:
     """One key, no concurrency: op i (a write of i, or a read of the last write) is invoked
     and completed by its own process before op i + 1 starts. Linearizable; the case where
@@ -137,12 +181,15 @@ def write(events: list[Event], out=sys.stdout.buffer) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("kind", choices=["cas", "lock", "register"])
+    ap.add_argument("kind", choices=["cas", "lock", "register", "etcd"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ops", type=int, default=None)
     ap.add_argument("--keys", type=int, default=1000)
     ap.add_argument("--processes", type=int, default=None)
     args = ap.parse_args()
+    if args.kind == "etcd":
+        sys.stdout.write(etcd_log(args.seed, args.ops or 85))
+        return
     if args.kind == "cas":
         events = cas_register(args.seed, args.ops or 100, args.processes or 20)
     elif args.kind == "register":

@@ -1,23 +1,28 @@
 """`cas-register`: read / write / compare-and-set with value `[old new]` (Knossos semantics).
 
-Parameter `initial` (default nil). As in Knossos, a nil read is always legal, and a `fail`
-cas is dropped (it certainly did not take effect).
+Parameters: `initial` (default nil); `nil-reads`: `any` (default, Knossos: an `ok` read of
+nil is always legal) or `value` (nil is a real value, the initial one unless `initial` says
+otherwise, as in Elle and Porcupine's etcd model: a read of nil after a write is a
+violation, which catches a write lost when a server restarted empty). A `fail` cas is
+dropped (it certainly did not take effect).
 """
 
-from taala.model import INCONSISTENT, Model, value_param
+from taala.model import INCONSISTENT, Model, nil_reads_param, value_param
 
 
 class CasRegister(Model):
     name = "cas-register"
-    summary = "read / write / cas [old new] register, Knossos semantics"
+    summary = "read / write / cas [old new] register, Knossos semantics (nil-reads=value: nil is a real value)"
     indeterminate = "A write or cas with unknown outcome may have happened at any point after its invocation (a cas only if the register held `old`), or not at all; an indeterminate read is ignored."
     fs = frozenset({"read", "write", "cas"})
 
-    def __init__(self, initial=None):
+    def __init__(self, initial=None, nil_reads="any"):
         self.initial = value_param("initial", initial)
+        self.nil_reads = nil_reads_param(nil_reads)
+        self.nil_always = nil_reads == "any"
 
     def params(self):
-        return {"initial": self.initial}
+        return {"initial": self.initial} | ({"nil_reads": self.nil_reads} if not self.nil_always else {})
 
     def init(self):
         return self.initial
@@ -38,7 +43,7 @@ class CasRegister(Model):
         if f == "cas":
             old, new = op.value
             return new if value == old else INCONSISTENT
-        if op.value is None or op.value == value:
+        if op.value == value or (op.value is None and self.nil_always):
             return value
         return INCONSISTENT
 

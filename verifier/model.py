@@ -64,6 +64,17 @@ def int_param(name: str, value: Any, *, minimum: int | None = None, optional: bo
     return value
 
 
+NIL_READS = ("any", "value")
+
+
+def nil_reads_param(value: Any) -> str:
+    """A register's `nil-reads`: `any` (Knossos: a nil read is always legal) or `value`
+    (nil is a value like any other: legal only while the register holds it)."""
+    if value not in NIL_READS:
+        raise ValueError(f"nil-reads must be {' or '.join(NIL_READS)}, got {value!r}")
+    return value
+
+
 def value_param(name: str, value: Any) -> Hashable:
     """Validate a parameter that is a data value (a register's initial value): anything a
     history can hold, frozen the way the readers freeze history values so the two compare."""

@@ -30,6 +30,7 @@ MODELS = {
     "semaphore:permits=2": ({"acquire": st.none(), "release": st.none()}, {}),
     "rw-lock": ({f: st.none() for f in ("acquire-read", "release-read", "acquire-write", "release-write")}, {}),
     "register": ({"write": SMALL, "read": st.none()}, {"read": st.none() | SMALL}),
+    "register:nil-reads=value": ({"write": SMALL, "read": st.none()}, {"read": st.none() | SMALL}),
     "cas-register:initial=0": (
         {"write": SMALL, "read": st.none(), "cas": st.tuples(SMALL, SMALL)},
         {"read": st.none() | SMALL},

@@ -21,7 +21,35 @@ OP_LINE = re.compile(r"(?:^|\s)(:?[\w.\-]+)\t:(invoke|ok|fail|info)\t:?([^\t]+)(
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
+_INT = r"-?(?:0|[1-9][0-9]*)"
+# The values almost every op line holds: nil, true/false, an integer, a plain keyword, a
+# vector of integers. Read directly; edn_format (which builds a lexer per call, ~2 ms) for
+# anything else.
+_SIMPLE = re.compile(
+    rf"\s*(?:(nil)|(true)|(false)|({_INT})|:([A-Za-z][A-Za-z0-9*!?+<>=._\-]*)|\[[\s,]*((?:{_INT}(?:[\s,]+{_INT})*)?)[\s,]*\])\s*"
+)
+_INTS = re.compile(_INT)
+
+
+def simple_edn(text: str) -> tuple[bool, object]:
+    """(True, value) when `text` is one of the simple forms above, else (False, None)."""
+    m = _SIMPLE.fullmatch(text)
+    if m is None:
+        return False, None
+    nil, true, _false, integer, keyword, vector = m.groups()
+    if integer is not None:
+        return True, int(integer)
+    if keyword is not None:
+        return True, keyword
+    if vector is not None:
+        return True, tuple(int(x) for x in _INTS.findall(vector))
+    return True, (None if nil else bool(true))
+
+
 def _edn(text: str, what: str, source: str | None, line: int):
+    simple, value = simple_edn(text)
+    if simple:
+        return value
     try:
         forms = edn_format.loads_all(text)
         if len(forms) != 1:
