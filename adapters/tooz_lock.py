@@ -18,7 +18,12 @@ differ in what a blocking wait means, and memcached/pgsql/mysql refuse a wait `t
   on memcached's one-second clock, so a `lock_timeout` of L s really lasts (L - 1, L] s:
   at L = 1 the heart cannot save it (measured: a lock lost 0.27 s after its acquire, before
   the heart's second beat); at L = 2 it kept a lock 6 s. So `tooz-memcached-heartbeat` is
-  declared unsafe under `slow` at the 1 s lease the campaigns use.
+  declared unsafe under `slow` at the 1 s lease the campaigns use. Observed (2026-11-28,
+  `pytest verifier/ --taala-adapter tooz-memcached-heartbeat`): the violation found under
+  `slow` shrank to a schedule with **no fault and no wait** (`[acquire 0] x4, [race 0]`: 2
+  clients, 6 ops), i.e. at `lock_timeout=1` the lock can lapse within a few hundred
+  milliseconds of its acquire, heart or not; only the 10 s lease taala uses under `none`
+  hides that.
 - `postgresql`: `pg_try_advisory_lock` on a connection of the lock's own; tooz keeps a local
   `acquired` flag and `release()` ignores what `pg_advisory_unlock` answers. No lease.
 - `mysql` (MariaDB here): `GET_LOCK(name, 0)` on the lock's own connection, a NULL answer is
