@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,6 +37,8 @@ def test_dockerd_serves_its_own_socket_only(dockerd):
     info = dockerd.client.info()
     assert info["DockerRootDir"].startswith(str(dockerd.workdir))
     assert dockerd.docker_cli("version", "--format", "{{.Server.Version}}").returncode == 0
+    # the directory's name is the containerd namespace too: containerd's own rule for it
+    assert re.fullmatch(r"[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*", dockerd.tag)
 
 
 def test_nothing_outlives_a_sigkilled_owner(dockerd):

@@ -255,8 +255,11 @@ class DockerNemesis(Nemesis):
                           "group; cut single nodes off with disconnect()")
 
     def heal_network(self) -> None:
+        """Reconnect every disconnected node (to the network it was cut from)."""
         for key in [k for k in self._active if k[0] == "disconnect"]:
-            self.reconnect(key[1])
+            undo = self._active.get(key)
+            if undo is not None:
+                undo()
 
 
 def clock_file(directory: Path) -> FakeClock:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -79,8 +80,8 @@ class DockerDaemon(Server):
             raise ServerError("dockerd needs root")
         # A short fresh path (unix socket paths are limited to 107 bytes), and the only mark
         # the crash cleanup needs: every shim names it on its command line.
-        self.workdir = Path(tempfile.mkdtemp(prefix="taala-dockerd-"))
-        self.tag = self.workdir.name
+        self.workdir = _fresh_dir()
+        self.tag = self.workdir.name  # also the containerd namespace: [a-z0-9-] only
         self.cgroup = f"/{self.tag}"
         self._cleanup = [sys.executable, "-I", docker_cleanup.__file__, str(self.workdir), self.cgroup]
         watchdog.guard_command(self._cleanup)
@@ -105,7 +106,13 @@ class DockerDaemon(Server):
             "--containerd-plugins-namespace", f"{self.tag}-plugins",
             "--cgroup-parent", self.cgroup,
             "--log-level", "warn",
+            # not /etc/docker/daemon.json: the machine's own Docker settings are not ours
+            "--config-file", str(self.dir / "daemon.json"),
         ]
+
+    def prepare(self) -> None:
+        super().prepare()
+        (self.dir / "daemon.json").write_text("{}\n")
 
     def probe(self) -> bool:
         with socket.socket(socket.AF_UNIX) as conn:
@@ -190,6 +197,19 @@ class DockerDaemon(Server):
         docker = find_binary("docker", self.package)
         return subprocess.run([docker, "-H", self.address, *args], check=False, capture_output=True,
                               text=True, timeout=timeout)
+
+
+def _fresh_dir() -> Path:
+    """A new private directory ``<tmp>/taala-dockerd-<hex>`` (mkdtemp's names may hold
+    ``_``, which containerd refuses in a namespace)."""
+    for _ in range(100):
+        path = Path(tempfile.gettempdir()) / f"taala-dockerd-{secrets.token_hex(4)}"
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise ServerError(f"no fresh directory for dockerd in {tempfile.gettempdir()}")
 
 
 def start_dockerd(timeout: float | None = None) -> DockerDaemon:
