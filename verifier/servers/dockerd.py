@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import secrets
 import shutil
@@ -112,7 +113,9 @@ class DockerDaemon(Server):
 
     def prepare(self) -> None:
         super().prepare()
-        (self.dir / "daemon.json").write_text("{}\n")
+        # its identity key too (20.10 writes /etc/docker/key.json otherwise)
+        settings = {"deprecated-key-path": str(self.dir / "key.json")}
+        (self.dir / "daemon.json").write_text(json.dumps(settings) + "\n")
 
     def probe(self) -> bool:
         with socket.socket(socket.AF_UNIX) as conn:
