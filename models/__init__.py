@@ -98,7 +98,7 @@ def get(spec: str) -> Model:
     if accepted is not None:
         unknown = [k for k in params if k not in accepted]
         if unknown:
-            takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no parameters"
+            takes = f"it takes {', '.join(a.replace('_', '-') for a in accepted)}" if accepted else "it takes no parameters"
             raise ValueError(f"model {name!r} has no parameter {unknown[0].replace('_', '-')!r} ({takes})")
     try:
         return cls(**params)

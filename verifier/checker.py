@@ -20,8 +20,6 @@ from taala.linearizability import check as check_linearizability
 from taala.model import Model
 from taala.result import CheckResult
 
-DIRECT_CHECKS = ("overlap", "fencing", "deadlock")
-
 
 def validate(history: History, model: Model) -> None:
     for op in history.operations():
@@ -45,7 +43,7 @@ def check(
     with paused_gc():
         checks = _run_checks(ops, model, time_limit, workers, linearizability)
     return CheckResult(
-        model=repr(model),
+        model=model,
         ops=len(ops),
         partitions=len({op.key for op in ops}),
         elapsed_s=time.monotonic() - started,

@@ -24,7 +24,6 @@ from taala.gcpause import paused_gc
 
 INVOKE, OK, FAIL, INFO = "invoke", "ok", "fail", "info"
 TYPES = (INVOKE, OK, FAIL, INFO)
-COMPLETIONS = (OK, FAIL, INFO)
 NEMESIS = "nemesis"
 PENDING = "pending"  # status of an operation whose completion never arrived
 
@@ -114,10 +113,6 @@ class Operation:
     def index(self) -> int:
         """The invocation's original `index` (as written in the file)."""
         return self.invoke.index
-
-    @property
-    def invoke_value(self) -> Any:
-        return self.invoke.value
 
     def describe(self) -> str:
         key = "" if self.key is None else f" {self.key!r}"

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 from taala.checker import check
 from taala.history import History
-from taala.models import get as get_model
+from taala.models.cas_register import CasRegister
+from taala.models.fenced_mutex import FencedMutex
+from taala.models.mutex import Mutex
 from taala.result import CheckResult, Counterexample
 
 LOCK_FS = {"acquire", "release"}
@@ -60,8 +62,8 @@ def part(history: History, fs: set[str]) -> History:
 
 
 def judge(history: History, *, fenced: bool, time_limit: float = 10.0) -> Verdict:
-    lock_model = get_model("fenced-mutex" if fenced else "mutex")
+    lock_model = FencedMutex() if fenced else Mutex()
     lock = check(part(history, LOCK_FS), lock_model, time_limit=time_limit, workers=1)
-    resource = check(part(history, RESOURCE_FS), get_model("cas-register:initial=0"), time_limit=time_limit, workers=1)
+    resource = check(part(history, RESOURCE_FS), CasRegister(initial=0), time_limit=time_limit, workers=1)
     violation = resource.valid is False or (lock.valid is False and not fenced)
     return Verdict(violation, lock, resource, fenced)

@@ -13,7 +13,7 @@ Indeterminate operations (`info`, or never completed) are the subtle part. The c
 already lets each of them *not* take effect at all (it may be skipped by the search); when
 one *is* linearized, `step` sees `op.known == False` and must not constrain what the op
 returned, because nobody saw it. Each model documents its rule in `indeterminate`. Getting
-this wrong turns every timed-out acquire into a false alarm (see checker-notes §5.2).
+this wrong turns every timed-out acquire into a false alarm.
 
 `lock` (a `LockSemantics`) tells the direct checks (overlap, fencing, deadlock) which ops
 take and give back a lock; models of plain data leave it `None`.

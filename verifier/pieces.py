@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from taala.history import OK, Operation
+from taala.history import FAIL, OK, Operation
 from taala.model import INCONSISTENT, Model
 from taala.wgl import FROM_MODEL, ILLEGAL, LINEARIZABLE, TOO_MANY_ENDS, UNKNOWN, search
 
@@ -47,6 +47,14 @@ class Decision:
     # the state it started from; `explain` shrinks and describes that, not the whole part.
     ops: Sequence[Operation] | None = None
     init: Any = FROM_MODEL
+
+
+def searchable(ops: Sequence[Operation], model: Model) -> list[Operation]:
+    """Drop what cannot matter: `fail` ops (never took effect) and droppable unknowns."""
+    if type(model).droppable is Model.droppable:  # the default drops nothing: skip the calls
+        return [op for op in ops if op.status != FAIL]
+    droppable = model.droppable
+    return [op for op in ops if op.status == OK or (op.status != FAIL and not droppable(op))]
 
 
 def cut_points(ops: Sequence[Operation], min_piece: int = MIN_PIECE) -> list[int]:

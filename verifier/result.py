@@ -157,7 +157,7 @@ _PREFERENCE = ("overlap", "fencing", "linearizability", "deadlock")
 class CheckResult:
     """The verdict on one history under one model, combining every applicable check."""
 
-    model: str
+    model: Any  # the Model object checked against (its name and parameters when given as text)
     ops: int
     partitions: int
     elapsed_s: float
@@ -180,7 +180,7 @@ class CheckResult:
         return {
             "file": self.source,
             "valid": self.valid,
-            "model": self.model,
+            "model": str(self.model),  # a Model prints as name(params)
             "ops": self.ops,
             "partitions": self.partitions,
             "nemesis_events": self.nemesis_events,

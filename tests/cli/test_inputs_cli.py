@@ -122,7 +122,7 @@ def test_a_completion_before_its_invocation_is_warned_about(tmp_path, command):
     ("semaphore:permits=1.5", "permits must be an integer"),
     ("counter:initial=true", "initial must be an integer"),
     ("ledger:initial=-3", "initial must be at least 0"),
-    ("cas-register:inital=0", "has no parameter 'inital' (it takes initial)"),
+    ("cas-register:inital=0", "has no parameter 'inital' (it takes initial, nil-reads)"),
     ("mutex:limit=2", "has no parameter 'limit' (it takes no parameters)"),
     ("semaphore:permits=2,permits=3", "given twice"),
 ])

@@ -149,7 +149,7 @@ def _fast_event(fields: Any, position: int, line: int | None) -> Event | None:
         or not f
         or type(index) is not int
         or (time is not None and type(time) is not int)
-        or (value is not None and type(value) is not int and type(value) is not str)
+        or (value is not None and type(value) is not int and type(value) is not str and not _flat_tuple(value))
         or (key is not None and type(key) is not int and type(key) is not str)
         or get("error") is not None
     ):
@@ -160,3 +160,9 @@ def _fast_event(fields: Any, position: int, line: int | None) -> Event | None:
 
 
 _intern = sys.intern
+
+
+def _flat_tuple(value: Any) -> bool:
+    """A tuple of integers and strings (a cas [old new] read from a Jepsen op line): frozen
+    already, so the fast path may keep it as it is."""
+    return type(value) is tuple and all(type(v) is int or type(v) is str for v in value)

@@ -30,7 +30,9 @@ PRIMARY, SECONDARY = 1, 2  # how strongly an op is highlighted
 
 def lock_semantics(result: CheckResult) -> LockSemantics | None:
     """The lock semantics of the model the result was checked under, if it is a lock model."""
-    # the model registry scans plugins: only when needed
+    if not isinstance(result.model, str):
+        return result.model.lock
+    # A result built from text names its model: the registry scans plugins, only when needed
     from taala.models import available
 
     cls = available().get(result.model.split("(", 1)[0])
@@ -79,7 +81,7 @@ def report_data(history: History, result: CheckResult, lock: LockSemantics | Non
         "window": [axis.at(lo), axis.at(hi)],
         "summarized": len(shown) < len(ops),
         "verdict": result.valid,
-        "model": result.model,
+        "model": str(result.model),
         "totals": _totals(history, ops, result),
         "checks": [{"name": name, "valid": c.valid, "explanation": None if c.counterexample is None else c.counterexample.explanation} for name, c in result.checks.items()],
         "explanation": None if primary is None else {"check": primary.check, "plain": explain(primary, lock, axis, bands), "checker": primary.explanation},
