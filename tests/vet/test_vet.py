@@ -50,8 +50,9 @@ def test_fencing_turns_a_stale_holder_away():
 def test_vet_finds_shrinks_saves_and_replays(tmp_path):
     campaign = vet(get("no-lock"), ["none"], budget=30, store=tmp_path, seed=1)
     assert campaign.violation
-    # two acquires, as two steps or as one race: nothing smaller can show two holders
-    assert campaign.schedule in ([["acquire", 0], ["acquire", 1]], [["race", 0]]), campaign.schedule
+    # two acquires by two clients, as two steps or as one race: nothing smaller shows two holders
+    assert campaign.schedule in ([["acquire", 0], ["acquire", 1]], [["acquire", 1], ["acquire", 0]],
+                                 [["race", 0]], [["race", 1]]), campaign.schedule
     data = load_reproducer(campaign.reproducer)
     assert data["schedule"] == campaign.schedule and data["history"]
     assert (tmp_path / "no-lock" / "latest" / "report.html").exists()

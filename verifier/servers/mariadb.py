@@ -47,7 +47,8 @@ class MariaDBServer(Server):
             return
         done = subprocess.run(
             [self._install_db, "--no-defaults", f"--datadir={self.data_dir}", f"--user={self._user}",
-             "--skip-test-db", "--auth-root-authentication-method=normal", *_SMALL_INNODB],
+             "--skip-test-db", "--auth-root-authentication-method=normal", f"--tmpdir={self.socket_dir}",
+             *_SMALL_INNODB],
             capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise ServerError(f"mariadb-install-db failed for {self.name} (Debian package "
@@ -57,7 +58,9 @@ class MariaDBServer(Server):
         return [self._binary, "--no-defaults", f"--datadir={self.data_dir}", f"--user={self._user}",
                 f"--port={self.port}", f"--bind-address={self.host}",
                 f"--socket={self.socket_dir / 'mysqld.sock'}", "--skip-grant-tables",
-                "--skip-name-resolve", "--log-error=", *_SMALL_INNODB]
+                # its own temporary tables in a directory of its own: in the shared /tmp they
+                # vanished under it on a busy machine (install-db aborted: 'mysql.tmp_user_sys')
+                f"--tmpdir={self.socket_dir}", "--skip-name-resolve", "--log-error=", *_SMALL_INNODB]
 
     def probe(self) -> bool:
         # the server speaks first: a handshake packet carrying its version string
