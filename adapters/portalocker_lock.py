@@ -27,6 +27,9 @@ class PortalockerLock(Adapter):
     summary = "portalocker 4.4.2 Lock: polling flock with a wait timeout (blocking); no lease"
     backend = None
     requires = ("portalocker",)
+    # Full tier only: the same kernel flock as `fcntl-flock` (quick tier), and under `none` its
+    # blocking waits of 2 leases at the 10 s lease let a 15 s budget run a single schedule.
+    tier = "full"
     blocking = True
     max_wait = 2.0  # portalocker's timeout, in leases
     timing = {"lease": 1.0, "wait": max_wait}
