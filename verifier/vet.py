@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, Phase, find, settings, target
 from hypothesis.control import currently_in_test_context
 from hypothesis.errors import NoSuchExample
 from taala.adapter import Adapter
+from taala.client import AdapterError
 from taala.faults import REGISTRY, networked, unsupported
 from taala.judge import LOCK_FS, RESOURCE_FS, Verdict, judge, part
 from taala.minimise import Minimiser, small_enough
@@ -244,6 +245,9 @@ def vet(
         except BaseException as e:  # the budget ran out (Hypothesis may wrap it in a group)
             interrupted = _interrupted(e)
             if not (interrupted or _budget_ran_out(e)):
+                adapter_error = _adapter_error(e)  # Hypothesis wraps it (FlakyFailure) when it
+                if adapter_error is not None:      # failed in one run only: still bad input
+                    raise adapter_error from None
                 raise
             minimal = _smallest(violating)
         campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients, ttl)
@@ -396,6 +400,16 @@ def _interrupted(e: BaseException) -> bool:
     if isinstance(e, KeyboardInterrupt):
         return True
     return isinstance(e, BaseExceptionGroup) and any(_interrupted(x) for x in e.exceptions)
+
+
+def _adapter_error(e: BaseException) -> AdapterError | None:
+    if isinstance(e, AdapterError):
+        return e
+    for inner in e.exceptions if isinstance(e, BaseExceptionGroup) else ():
+        found = _adapter_error(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def _budget_ran_out(e: BaseException) -> bool:

@@ -30,6 +30,35 @@ class BrokenConstructor(Adapter):
         raise ConnectionRefusedError("no lock service at 127.0.0.1:1")
 
 
+class SometimesBrokenConstructor(Adapter):
+    """Builds fine, except for the third client process ever made (counted in the file named
+    by $TAALA_TEST_COUNTER): a constructor that fails in one run of a campaign only."""
+
+    name = "sometimes-broken-constructor"
+    backend = None
+    liveness = None  # it never grants anything: no probe
+    expectations = {"none": safe("a lock that never locks anything is not the point here")}
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        import fcntl
+        import os
+
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        with open(os.environ["TAALA_TEST_COUNTER"], "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.write("x")
+            f.seek(0)
+            made = len(f.read())
+        if made == 3:
+            raise ConnectionRefusedError("no lock service this time")
+
+    def acquire(self, key):
+        return None
+
+    def release(self, key, token):
+        return False
+
+
 class LeakyLock(Adapter):
     """Mutual exclusion holds, but release forgets to delete: once taken, never granted again."""
 

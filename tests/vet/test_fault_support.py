@@ -76,3 +76,12 @@ def test_a_node_partition_cuts_one_node_from_its_peers_and_heals():
 def test_a_node_partition_needs_an_environment_in_a_private_network():
     with Environment(get("seed-redis")) as env, pytest.raises(RuntimeError, match="network=True"):
         run(env, [["node-partition", 0, 1.0]], ttl=0.25, clients=2)
+
+
+def test_a_constructor_failing_in_one_run_only_is_an_adapter_error_not_a_hypothesis_flake(tmp_path, monkeypatch):
+    from taala.client import AdapterError
+
+    monkeypatch.setenv("TAALA_TEST_COUNTER", str(tmp_path / "made"))
+    cls = get("tests.vet.broken_adapters:SometimesBrokenConstructor")
+    with pytest.raises(AdapterError, match="no lock service this time"):
+        vet(cls, ["none"], budget=30, store=None, probe=False)
