@@ -30,6 +30,9 @@ differ in what a blocking wait means, and memcached/pgsql/mysql refuse a wait `t
   "not acquired"; local `acquired` flag. No lease.
 - `zookeeper`: kazoo's `Lock` (ephemeral sequential znodes); the lease is the session
   timeout (`timeout`); tooz's heartbeat only pings (kazoo keeps the session itself).
+- `file`: fasteners' `InterProcessLock` (a POSIX `lockf` record lock) on a file in the
+  shared lock directory of the file adapters (`_files.lock_dir()`); no lease, the kernel
+  drops it when the holder dies; its heartbeat only touches member files: no twin.
 - `etcd3+http`: etcd3gw lease (`lock_timeout`) + transaction `create_revision == 0`; the
   heartbeat refreshes the lease.
 
@@ -61,6 +64,7 @@ import uuid
 from typing import Any, ClassVar
 
 from taala.adapter import Adapter, safe, session_user, unsafe
+from taala.adapters import _files
 
 PAUSE = unsafe("TTL lock without fencing: a holder paused past its lease (heart frozen too) still believes it holds the lock")
 SLOW = unsafe("no renewal without the heartbeat: a holder working past its lease loses the lock without knowing")
@@ -179,6 +183,17 @@ _define("tooz-mysql", "mysql",
             "pause": safe("a paused holder's connection stays open, so GET_LOCK stays held"),
             "connection-kill": unsafe("the server ends the dropped session and frees GET_LOCK; tooz's acquired flag still says held"),
             "query-kill": safe("a killed GET_LOCK answers NULL, which tooz reads as not acquired (unlike the seed's IRCTC loop)"),
+        })
+
+# ---- file (fasteners' lockf-based InterProcessLock; its heartbeat only touches member files) --
+_define("tooz-file", "file",
+        lambda self: f"file://{_files.lock_dir()}/tooz",
+        backend=None, requires=("fasteners",), min_ttl=0.0,
+        summary="tooz file driver: fasteners InterProcessLock (a POSIX record lock) in a shared directory; no lease",
+        expectations={
+            "none": NONE,
+            "slow": safe("no lease: a slow holder keeps the file lock until it releases"),
+            "pause": safe("no lease: a paused holder's descriptor stays open, so the kernel keeps its lock"),
         })
 
 # ---- zookeeper (heartbeat only pings: no twin) ---------------------------------------------

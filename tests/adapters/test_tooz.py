@@ -43,7 +43,7 @@ def make(servers):
 
     def make(name, client, ttl=None):
         cls = get(name)
-        adapter = cls(addresses(servers(cls.backend)), ttl=ttl or max(1.0, cls.min_ttl), client=client)
+        adapter = cls(addresses(servers(cls.backend)) if cls.backend else [], ttl=ttl or max(1.0, cls.min_ttl), client=client)
         made.append(adapter)
         return adapter
 
@@ -58,7 +58,8 @@ def key():
 
 
 def test_every_driver_has_a_class_and_the_beating_ones_a_heartbeat_twin():
-    assert {get(n).driver for n in TOOZ} >= {"redis", "memcached", "postgresql", "mysql", "zookeeper", "etcd3+http"}
+    assert {get(n).driver for n in TOOZ} >= {"redis", "memcached", "postgresql", "mysql", "zookeeper",
+                                               "etcd3+http", "file"}
     assert {n for n in TOOZ if get(n).heartbeat} == {"tooz-redis-heartbeat", "tooz-memcached-heartbeat",
                                                       "tooz-etcd3-heartbeat"}
 
