@@ -54,8 +54,9 @@ class PostgresVersionCas(Adapter):
                                     autocommit=True, connect_timeout=5)
         try:
             conn.execute(SCHEMA)
-        except self.psycopg.errors.UniqueViolation:
-            pass  # two clients created the table at once (CREATE … IF NOT EXISTS races in the catalog)
+        except (self.psycopg.errors.UniqueViolation, self.psycopg.errors.DuplicateObject):
+            pass  # two clients created the table at once (CREATE … IF NOT EXISTS races in the
+            # catalog: on the row type's name, DuplicateObject, or on its index, UniqueViolation)
         return conn
 
     def _healthy(self):
