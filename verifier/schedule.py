@@ -92,7 +92,8 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
 def probes(faults: list[str], *, nodes: int = 1, timing: dict[str, float] | None = None) -> list[Schedule]:
     """The canonical schedules, tried before the random search: one holder, one fault at
     its longest drawn duration on client or node 0, then a second client's acquire (under
-    `none`, two acquires in a row); and with several nodes, the same fault on a majority
+    `none`, two acquires in a row); for a client fault, also the second acquire first (a
+    blocking waiter in flight when the holder is struck); and with several nodes, the same fault on a majority
     of them (Jepsen's "majority" target: what a quorum lock must survive). They are what a
     person tries first, and the shapes most lock violations shrink to; when one of them
     fails, the search and most of the shrinking are done in a few runs. When none fails,
@@ -105,6 +106,8 @@ def probes(faults: list[str], *, nodes: int = 1, timing: dict[str, float] | None
         for group in targets:
             steps = [[name, t, longest] if fault.timed else [name, t] for t in group]
             out.append([["acquire", 0], *steps, ["acquire", 1]])
+        if fault.target == CLIENT:  # a blocking waiter already in flight when the holder is struck
+            out.append([["acquire", 0], ["acquire", 1], out[-1][1]])
     return out
 
 

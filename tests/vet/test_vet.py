@@ -144,6 +144,7 @@ def test_probes_are_one_fault_per_kind_plus_a_majority_of_nodes():
     assert probes(["none", "pause", "kill"], nodes=5, timing={"lease": 1.0}) == [
         [["acquire", 0], ["acquire", 1]],
         [["acquire", 0], ["pause", 0, 2.0], ["acquire", 1]],
+        [["acquire", 0], ["acquire", 1], ["pause", 0, 2.0]],
         [["acquire", 0], ["kill", 0], ["acquire", 1]],
         [["acquire", 0], ["kill", 0], ["kill", 1], ["kill", 2], ["acquire", 1]],
     ]
