@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 
 from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._postgres import Session
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS taala_cabs (id text PRIMARY KEY, holder text, version bigint NOT NULL)"
 
@@ -42,46 +43,25 @@ class PostgresVersionCas(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        import psycopg
-
-        self.psycopg = psycopg
         self.me = f"c{client}-{uuid.uuid4().hex[:8]}"
-        self.conn = self._connect()
-
-    def _connect(self):
-        host, _, port = self.addresses[0].rpartition(":")
-        conn = self.psycopg.connect(host=host, port=int(port), user="postgres", dbname="postgres",
-                                    autocommit=True, connect_timeout=5)
-        try:
-            conn.execute(SCHEMA)
-        except (self.psycopg.errors.UniqueViolation, self.psycopg.errors.DuplicateObject):
-            pass  # two clients created the table at once (CREATE … IF NOT EXISTS races in the
-            # catalog: on the row type's name, DuplicateObject, or on its index, UniqueViolation)
-        return conn
-
-    def _healthy(self):
-        try:
-            self.conn.execute("SELECT 1")
-        except self.psycopg.OperationalError:
-            self.conn.close()
-            self.conn = self._connect()  # also recreates the table a wiped server lost
+        self.session = Session(addresses[0], client, schema=(SCHEMA,))  # recreates the table a wiped server lost
 
     def acquire(self, key):
-        self._healthy()
-        self.conn.execute("INSERT INTO taala_cabs VALUES (%s, NULL, 0) ON CONFLICT DO NOTHING", (key,))
-        holder, version = self.conn.execute("SELECT holder, version FROM taala_cabs WHERE id = %s", (key,)).fetchone()
+        self.session.healthy()
+        self.session.execute("INSERT INTO taala_cabs VALUES (%s, NULL, 0) ON CONFLICT DO NOTHING", (key,))
+        holder, version = self.session.execute("SELECT holder, version FROM taala_cabs WHERE id = %s", (key,)).fetchone()
         if holder:
             return None  # assigned to another ride
-        cur = self.conn.execute("UPDATE taala_cabs SET holder = %s, version = version + 1 WHERE id = %s AND version = %s",
-                                (self.me, key, version))
+        cur = self.session.execute("UPDATE taala_cabs SET holder = %s, version = version + 1 WHERE id = %s AND version = %s",
+                                   (self.me, key, version))
         return f"{self.me}|{version + 1}" if cur.rowcount == 1 else None
 
     def release(self, key, token):
         holder, _, version = token.rpartition("|")
-        cur = self.conn.execute(
+        cur = self.session.execute(
             "UPDATE taala_cabs SET holder = NULL, version = version + 1 WHERE id = %s AND holder = %s AND version = %s",
             (key, holder, int(version)))
         return cur.rowcount == 1
 
     def close(self):
-        self.conn.close()
+        self.session.close()

@@ -17,7 +17,7 @@ fencing token comes with an advisory lock, so nothing stops the stale holder's w
 
 Like a connection pool's health check, `acquire` first makes sure its connection is
 alive (`SELECT 1`) and reconnects if the server dropped it: a client whose connection
-died takes the lock on a fresh session, as applications do.
+died takes the lock on a fresh session, as applications do (see `_postgres.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import zlib
 
 from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._postgres import Session
 
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -49,40 +50,24 @@ class PostgresAdvisoryLock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        import psycopg
-
-        self.psycopg = psycopg
-        self.conn = self._connect()
-
-    def _connect(self):
-        host, _, port = self.addresses[0].rpartition(":")
-        conn = self.psycopg.connect(host=host, port=int(port), user="postgres", dbname="postgres",
-                                    autocommit=True, connect_timeout=5)
-        conn.execute(f"SET lock_timeout = {max(1, int(self.max_wait * self.ttl * 1000))}")
-        return conn
-
-    def _healthy(self):
-        try:
-            self.conn.execute("SELECT 1")
-        except self.psycopg.OperationalError:
-            self.conn.close()
-            self.conn = self._connect()  # a new session: whatever the old one held is gone
+        self.session = Session(addresses[0], client, lock_timeout=self.max_wait * ttl)
+        self.LockNotAvailable = self.session.psycopg.errors.LockNotAvailable
 
     @staticmethod
     def _id(key: str) -> int:
         return zlib.crc32(key.encode())  # a stable 32-bit id per key name
 
     def acquire(self, key):
-        self._healthy()
+        self.session.healthy()
         try:
-            self.conn.execute("SELECT pg_advisory_lock(%s)", (self._id(key),))
-        except self.psycopg.errors.LockNotAvailable:
+            self.session.execute("SELECT pg_advisory_lock(%s)", (self._id(key),))
+        except self.LockNotAvailable:
             return None  # the wait hit lock_timeout: certainly not acquired
         return f"session-{self.client}"
 
     def release(self, key, token):
-        row = self.conn.execute("SELECT pg_advisory_unlock(%s)", (self._id(key),)).fetchone()
+        row = self.session.execute("SELECT pg_advisory_unlock(%s)", (self._id(key),)).fetchone()
         return bool(row and row[0])
 
     def close(self):
-        self.conn.close()
+        self.session.close()

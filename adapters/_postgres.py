@@ -1,0 +1,67 @@
+"""Shared PostgreSQL plumbing for adapters: one psycopg session, checked like a pool.
+
+psycopg never retries a statement on its own. `Session.healthy()` is what a connection
+pool's health check does before handing a connection out: run `SELECT 1` and, if the
+connection died (the server restarted, a proxy dropped it, `pg_terminate_backend`), open
+a new one. A new connection is a new server session: whatever the old one held (advisory
+locks, an open transaction and its row locks) is gone.
+
+Connections are autocommit: an adapter that needs a transaction says `BEGIN` and `COMMIT`
+itself, so what each lock call sends is exactly what the adapter's docstring says. Each
+client slot names itself in `application_name` (`taala client N`), so an operator tells the
+clients' sessions apart in `pg_stat_activity`. `schema` statements run on every (re)connect,
+so a table a wiped server lost comes back.
+"""
+
+from __future__ import annotations
+
+CONNECT_TIMEOUT = 5
+
+
+class Session:
+    def __init__(self, address: str, client: int, *, lock_timeout: float | None = None,
+                 schema: tuple[str, ...] = ()):
+        import psycopg
+
+        self.psycopg = psycopg
+        self.address, self.client = address, client
+        self.lock_timeout, self.schema = lock_timeout, schema
+        self.conn = self._connect()
+
+    def _connect(self):
+        host, _, port = self.address.rpartition(":")
+        conn = self.psycopg.connect(host=host, port=int(port), user="postgres", dbname="postgres",
+                                    autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                                    application_name=f"taala client {self.client}")
+        if self.lock_timeout is not None:  # bounds lock waits (advisory and row locks alike): SQLSTATE 55P03
+            conn.execute(f"SET lock_timeout = {max(1, int(self.lock_timeout * 1000))}")
+        for statement in self.schema:
+            try:
+                conn.execute(statement)
+            except (self.psycopg.errors.UniqueViolation, self.psycopg.errors.DuplicateObject):
+                pass  # two clients created the table at once (CREATE … IF NOT EXISTS races in the
+                # catalog: on the row type's name, DuplicateObject, or on its index, UniqueViolation)
+        return conn
+
+    def healthy(self) -> None:
+        try:
+            self.conn.execute("SELECT 1")
+        except self.psycopg.OperationalError:
+            self.conn.close()
+            self.conn = self._connect()  # a new session: whatever the old one held is gone
+
+    def execute(self, sql: str, args: tuple = ()):
+        return self.conn.execute(sql, args)
+
+    def commit(self) -> bool:
+        """End the open transaction: True only if it committed (one that is not open, or
+        that the server already aborted, released nothing: PostgreSQL answers a COMMIT of
+        an aborted transaction with ROLLBACK)."""
+        if self.conn.info.transaction_status != self.psycopg.pq.TransactionStatus.INTRANS:
+            if self.conn.info.transaction_status == self.psycopg.pq.TransactionStatus.INERROR:
+                self.conn.execute("ROLLBACK")
+            return False
+        return self.conn.execute("COMMIT").statusmessage == "COMMIT"
+
+    def close(self) -> None:
+        self.conn.close()
