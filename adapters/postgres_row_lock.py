@@ -1,0 +1,74 @@
+"""PostgreSQL row locks, `SELECT … FOR UPDATE` (blocking): the lock is a row, held until COMMIT.
+
+Each lock name is a row of `taala_lock_rows(id text PRIMARY KEY)`, created on first use
+(`INSERT … ON CONFLICT DO NOTHING`, committed on its own). Acquire opens a transaction and
+locks the row:
+
+    BEGIN; SELECT id FROM taala_lock_rows WHERE id = k FOR UPDATE
+
+The select waits while another transaction holds the row, bounded by `SET lock_timeout`
+(past it: SQLSTATE 55P03, rollback, "not acquired"). Release is `COMMIT`, counted as a
+release only when the server answers `COMMIT`. This is the seed's row lock (M10, M11 take
+`SELECT … FOR UPDATE` on MySQL) on PostgreSQL, used as a mutex on its own.
+
+No lease: a slow or paused holder's transaction stays open and keeps the row. The hazard is
+the session, as with advisory locks: when the server ends it (`pg_terminate_backend`, a
+dropped connection, a restart), it rolls the transaction back and the row is free for the
+next `FOR UPDATE`, while the holder still believes it holds the lock until its `COMMIT`
+fails. The seed's M11 stays correct through that only because its guarded `UPDATE` and the
+row lock commit together; a row lock taken to protect *something else* has no such guard.
+
+Like a pool's health check, `acquire` first makes sure its connection is alive and
+reconnects if not, recreating the table a wiped server lost (see `_postgres.py`).
+"""
+
+from __future__ import annotations
+
+from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._postgres import Session
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS taala_lock_rows (id text PRIMARY KEY)"
+
+
+class PostgresRowLock(Adapter):
+    name = "postgres-row-lock"
+    summary = "PostgreSQL BEGIN + SELECT … FOR UPDATE on the lock's row, released by COMMIT (blocking, lock_timeout): no fencing"
+    backend = "postgres"
+    requires = ("psycopg",)
+    blocking = True
+    max_wait = 2.0  # lock_timeout, in leases
+    timing = {"lease": 1.0, "wait": max_wait}
+    expectations = {
+        "none": safe("the row stays locked by the open transaction: only the holder's COMMIT frees it"),
+        "pause": safe("a paused holder's transaction stays open on the server, so the row stays locked"),
+        "node-pause": safe("a stopped server grants nothing; waiters simply wait or time out"),
+        "kill": unsafe("a server restarted empty has no transaction and no row: the next client locks a new one"),
+        "connection-kill": unsafe("the server ends the dropped session and rolls its transaction back; the holder still believes"),
+        "partition": safe("the session outlives a cut-off (TCP stays up): the transaction keeps the row, waiters wait"),
+        "latency": safe("nothing expires: a slow network only makes acquires and commits slower"),
+    }
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        self.session = Session(addresses[0], client, lock_timeout=self.max_wait * ttl, schema=(SCHEMA,))
+        self.LockNotAvailable = self.session.psycopg.errors.LockNotAvailable
+
+    def acquire(self, key):
+        self.session.healthy()
+        self.session.execute("INSERT INTO taala_lock_rows VALUES (%s) ON CONFLICT DO NOTHING", (key,))
+        self.session.execute("BEGIN")
+        try:
+            row = self.session.execute("SELECT id FROM taala_lock_rows WHERE id = %s FOR UPDATE", (key,)).fetchone()
+        except self.LockNotAvailable:
+            self.session.execute("ROLLBACK")
+            return None  # the wait hit lock_timeout: certainly not acquired
+        if row is None:  # the row is gone (a wiped server between the insert and the select)
+            self.session.execute("ROLLBACK")
+            return None
+        return f"row-{self.client}"
+
+    def release(self, key, token):
+        return self.session.commit()  # the transaction's end is the lock's end
+
+    def close(self):
+        self.session.close()
