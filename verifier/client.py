@@ -27,6 +27,7 @@ from typing import Any
 
 from taala.adapter import Adapter
 from taala.resource import Rejected, Resource
+from taala.workload import Store, Workload
 
 OK, FAIL, INFO = "ok", "fail", "info"
 _PR_SET_PDEATHSIG = 1
@@ -71,14 +72,14 @@ def _detach(parent_pid: int, log_path: str | None, keep: int) -> None:
 
 
 def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
-           parent_pid: int, log_path: str | None) -> None:
+           parent_pid: int, log_path: str | None, workload: Workload | None = None) -> None:
     """The client process: build the adapter, then answer commands until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _detach(parent_pid, log_path, conn.fileno())
     try:
         adapter = adapter_cls(addresses, ttl=ttl, client=client, resource=resource)
-        store = Resource(resource)
+        store = Resource(resource) if workload is None else Store(resource, workload)
     except BaseException as e:
         traceback.print_exc()
         conn.send((INFO, None, f"{adapter_cls.__name__}(...) raised {type(e).__name__}: {e}"))
@@ -101,12 +102,17 @@ def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, c
         pass
 
 
-def _run(adapter: Adapter, store: Resource, command: str, key: str, arg: Any) -> tuple:
+def _run(adapter: Adapter, store: Resource | Store, command: str, key: str, arg: Any) -> tuple:
     if command == "acquire":
         token = adapter.acquire(key)
         return (OK, token, None) if token else (FAIL, None, None)
     if command == "release":
         return (OK, None, None) if adapter.release(key, arg) else (FAIL, None, None)
+    if command == "wread":  # a workload's data (`taala.workload`)
+        return (OK, store.read(arg["op"]), None)
+    if command == "wwrite":
+        applied, why = store.write(arg["op"], arg["seen"], arg["tokens"])
+        return (OK, None, None) if applied else (FAIL, None, why)
     token = arg.get("token")
     try:
         if command == "read":
@@ -123,12 +129,13 @@ class ClientProcess:
     """The coordinator's handle on one client process."""
 
     def __init__(self, adapter_cls: type[Adapter], addresses: list[str], ttl: float, client: int, resource: str,
-                 *, startup_timeout: float = 10.0, log_path: str | None = None, wait: bool = True):
+                 *, startup_timeout: float = 10.0, log_path: str | None = None, wait: bool = True,
+                 workload: Workload | None = None):
         """Fork the client; unless not `wait`, also wait until its adapter is built
         (`ready()`), so a run can start several clients side by side and wait once."""
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe()
-        args = (child, adapter_cls, addresses, ttl, client, resource, os.getpid(), log_path)
+        args = (child, adapter_cls, addresses, ttl, client, resource, os.getpid(), log_path, workload)
         self.process = ctx.Process(target=_serve, args=args, daemon=True)
         # Ctrl-C is the coordinator's to handle: the child ignores SIGINT, and it stays
         # blocked across the fork so the child cannot be interrupted before it ignores it.

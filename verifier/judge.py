@@ -6,9 +6,11 @@ checker (nemesis events go with both):
 - the lock (`acquire`/`release` on key "lock") against `mutex`, or `fenced-mutex` when
   the adapter hands out fencing tokens, plus the direct overlap check: two holders;
 - the resource (`read`/`cas` on key "resource") against `cas-register` starting at 0:
-  a lost update is a `cas` from a value the register no longer held: the damage.
+  a lost update is a `cas` from a value the register no longer held: the damage; or,
+  when the clients ran a workload (`taala.workload`), that workload's invariants.
 
-A fenced adapter is judged by its resource alone. Fencing exists precisely so that two
+A fenced adapter is judged by its resource alone, and so is a workload (by its invariants,
+plus the deadlock check of its locks). Fencing exists precisely so that two
 clients *believing* they hold the lock cannot both touch the data; its lock part is still
 checked and reported, but two believers are not a violation there.
 """
@@ -22,7 +24,9 @@ from taala.history import History
 from taala.models.cas_register import CasRegister
 from taala.models.fenced_mutex import FencedMutex
 from taala.models.mutex import Mutex
-from taala.result import CheckResult, Counterexample
+from taala.result import CheckOutcome, CheckResult, Counterexample
+from taala.workload import Workload
+from taala.workload import judge as judge_workload
 
 LOCK_FS = {"acquire", "release"}
 RESOURCE_FS = {"read", "cas"}
@@ -34,9 +38,18 @@ class Verdict:
     lock: CheckResult
     resource: CheckResult
     fenced: bool
+    workload: bool = False  # the clients ran a workload: the resource part is its invariants
+
+    @property
+    def deadlock(self) -> CheckOutcome | None:
+        """The lock part's deadlock check, when it found one."""
+        found = self.lock.checks.get("deadlock")
+        return found if found is not None and found.valid is False else None
 
     @property
     def counterexample(self) -> Counterexample | None:
+        if self.workload:
+            return self.deadlock.counterexample if self.deadlock else self.resource.counterexample
         if self.lock.valid is False and not self.fenced:
             return self.lock.counterexample
         return self.resource.counterexample
@@ -61,9 +74,17 @@ def part(history: History, fs: set[str]) -> History:
     return History(events, source=history.source)
 
 
-def judge(history: History, *, fenced: bool, time_limit: float = 10.0) -> Verdict:
+def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload: Workload | None = None) -> Verdict:
+    """With a `workload`, the resource part is its invariants (`taala.workload.judge`)."""
     lock_model = FencedMutex() if fenced else Mutex()
     lock = check(part(history, LOCK_FS), lock_model, time_limit=time_limit, workers=1)
-    resource = check(part(history, RESOURCE_FS), CasRegister(initial=0), time_limit=time_limit, workers=1)
-    violation = resource.valid is False or (lock.valid is False and not fenced)
-    return Verdict(violation, lock, resource, fenced)
+    if workload is not None:
+        resource = judge_workload(history, workload)
+    else:
+        resource = check(part(history, RESOURCE_FS), CasRegister(initial=0), time_limit=time_limit, workers=1)
+    verdict = Verdict(False, lock, resource, fenced, workload is not None)
+    if workload is not None:  # judged by what it protects; locks that wait for each other for ever still count
+        verdict.violation = resource.valid is False or verdict.deadlock is not None
+    else:
+        verdict.violation = resource.valid is False or (lock.valid is False and not fenced)
+    return verdict

@@ -46,6 +46,7 @@ from taala.redis_connect import connect
 from taala.schedule import WAIT, Schedule, leases
 from taala.servers import BACKENDS, start_redis
 from taala.servers.network import PrivateNetwork
+from taala.workload import Workload, load
 
 LOCK_KEY, RESOURCE_KEY = "lock", "resource"
 DRAIN_ROUNDS = 4  # release-and-wait rounds at the end of a run (each waiter may take the lock once)
@@ -55,10 +56,13 @@ PATIENCE_LEASES, PATIENCE_MAX_S = 0.1, 0.2  # how long a step waits for its op b
 class Environment:
     """Servers for one campaign; a context manager that always stops them."""
 
-    def __init__(self, adapter_cls: type[Adapter], *, client_log: str | None = None, network: bool = False):
+    def __init__(self, adapter_cls: type[Adapter], *, client_log: str | None = None, network: bool = False,
+                 workload: Workload | None = None):
         """`network`: start the nodes each in a namespace of a private network, so the
-        `node-partition` fault can cut links between them (root only)."""
+        `node-partition` fault can cut links between them (root only). `workload`: what
+        the clients do in their critical sections (`taala.workload`); None: the counter."""
         self.adapter_cls = adapter_cls
+        self.workload = workload
         self.client_log = client_log  # where client processes write their output
         self.cluster = None
         self._runs = itertools.count(1)
@@ -123,7 +127,14 @@ class Environment:
         for node in self.nodes + [self.resource[0]]:
             if self.adapter_cls.backend == "redis" or node is self.resource[0]:
                 self._flush(node.address)
+        if self.workload is not None:
+            load(self.store, self.workload)
         self.lock_key = f"taala-{os.getpid()}-{next(self._runs)}"
+
+    @property
+    def store(self) -> Any:
+        """The coordinator's connection to the resource Redis (where a workload's data lives)."""
+        return self._flushers[self.resource_address]
 
     def _flush(self, address: str) -> None:
         """FLUSHALL over a connection kept across runs; a node killed and restarted since
@@ -212,7 +223,8 @@ def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Ru
     if any(REGISTRY[s[0]].proxied for s in schedule if s[0] in REGISTRY):
         env.use_proxies(clients)
     started = time.monotonic()
-    session = _Session(env, ttl=ttl, clients=clients, op_timeout=op_timeout(env.adapter_cls, schedule, ttl))
+    kind = _Session if env.workload is None else _workload_session()
+    session = kind(env, ttl=ttl, clients=clients, op_timeout=op_timeout(env.adapter_cls, schedule, ttl))
     acted: list[bool] = []
     try:
         with Nemesis(record=session.rec.nemesis) as nemesis:
@@ -222,6 +234,7 @@ def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Ru
                 acted.append(session.step(step))
             nemesis.heal()
         session.drain()
+        session.audit()
         live = session.probe(clients)
     finally:
         session.close()
@@ -267,7 +280,7 @@ class _Session:
         if c not in self.procs:
             env = self.env
             self.procs[c] = ClientProcess(env.adapter_cls, env.addresses_for(c), self.ttl, c, env.resource_address,
-                                          log_path=env.client_log, wait=False)
+                                          log_path=env.client_log, wait=False, workload=env.workload)
         return self.procs[c].ready() if wait else self.procs[c]
 
     def start_clients(self, clients: int) -> None:
@@ -286,6 +299,13 @@ class _Session:
         if thread is not None:
             thread.join()
 
+    def wire(self, key: str) -> str:
+        """The name a key has on the wire: every run locks names of its own (see `Environment`)."""
+        return self.env.lock_key if key == LOCK_KEY else key
+
+    def audit(self) -> None:
+        """After the drain: nothing to read back for the counter (its ops are the record)."""
+
     def dispatch(self, c: int, f: str, command: str, key: str, arg: Any = None, value: Any = None,
                  then: Callable[[str, Any], None] | None = None, patient: bool = True) -> None:
         """Send one op to client c; its completion is recorded (and `then` applied to the
@@ -294,7 +314,7 @@ class _Session:
         self.settle(c)
         proc, p = self.client(c), self.pid_of[c]
         self.rec.add("invoke", p, f, value, key)  # before the command is sent
-        failed = proc.send(command, self.env.lock_key if key == LOCK_KEY else key, arg)
+        failed = proc.send(command, self.wire(key), arg)
 
         def complete() -> None:
             status, result, error = failed or proc.reply(self.op_timeout)
@@ -329,15 +349,19 @@ class _Session:
             proc.stop()
 
     def drain(self) -> None:
-        """Let every op finish and every holder release, so nothing outlives the run."""
+        """Let every op finish and every holder release, so nothing outlives the run.
+
+        Idle holders release first, then the ops in flight are awaited: a blocking acquire
+        queued behind an idle holder gets the lock at once instead of waiting out its
+        timeout (the lock's whole `max_wait`, seconds per run with long leases)."""
         for _ in range(DRAIN_ROUNDS):
+            busy = {c for c, t in self.inflight.items() if t.is_alive()}
+            for c in [c for c in self.tokens if c not in busy]:
+                self.step_release(c)
             for c in list(self.inflight):
                 self.settle(c)
-            holders = list(self.tokens)
-            if not holders:
+            if not self.tokens:
                 return
-            for c in holders:
-                self.step_release(c)
 
     def probe(self, slot: int) -> bool | None:
         """Can a fresh client take the lock (and give it back) within the declared leases?"""
@@ -451,6 +475,14 @@ class _Session:
             return False  # the client was retired (its op ended `info`) just as the fault came
         self.faults_struck += 1
         return True
+
+
+def _workload_session() -> type:
+    from taala.workload_session import (
+        WorkloadSession,  # it extends _Session: imported late
+    )
+
+    return WorkloadSession
 
 
 # Re-exported for callers that build their own ops on the same keys.

@@ -111,6 +111,33 @@ def probes(faults: list[str], *, nodes: int = 1, timing: dict[str, float] | None
     return out
 
 
+def workload_probes(faults: list[str], *, locks: int, nodes: int = 1,
+                    timing: dict[str, float] | None = None) -> list[Schedule]:
+    """The canonical schedules for a workload whose operations take `locks` locks: under
+    `none`, two whole operations one after the other (a retry after the first finished),
+    and two interleaved lock by lock, both reading before either writes (opposite lock
+    orders deadlock; locks that do not exclude each other lose an update); under a fault,
+    client 0 takes its locks and reads, the fault strikes (client 0, or node 0, or a
+    majority), client 1 does its whole operation, then client 0 writes what it read."""
+    longest = max(durations(timing or {"lease": 1.0}))
+
+    def whole(c: int) -> Schedule:
+        return [["acquire", c]] * locks + [["write", c], ["release", c]]
+
+    out: list[Schedule] = []
+    if "none" in faults:
+        out.append(whole(0) + whole(1))
+        out.append([["acquire", 0], ["acquire", 1]] * locks
+                   + [["read", 0], ["read", 1], ["write", 0], ["write", 1], ["release", 0], ["release", 1]])
+    for name in (f for f in faults if f in REGISTRY):
+        fault = REGISTRY[name]
+        targets = [[0]] + ([list(range(nodes // 2 + 1))] if fault.target != CLIENT and nodes > 1 else [])
+        for group in targets:
+            strike = [[name, t, longest] if fault.timed else [name, t] for t in group]
+            out.append([["acquire", 0]] * locks + [["read", 0], *strike, *whole(1), ["write", 0], ["release", 0]])
+    return [[list(step) for step in schedule] for schedule in out]
+
+
 def validate(schedule: Any, *, clients: int, nodes: int) -> list[str]:
     """Problems with a schedule read from a file (empty list when fine)."""
     if not isinstance(schedule, list):
@@ -174,9 +201,21 @@ def counts(schedule: Schedule, clients: int = 2) -> dict[str, int]:
             "waits": sum(1 for s in schedule if s[0] == WAIT)}
 
 
-def describe(step: Step, clients: int | None = None) -> str:
-    """A step in English; `clients` (how many the run had) names a race's partner."""
+WORKLOAD_WORDING = {  # a client step when the clients run a workload (`taala.workload_session`)
+    "acquire": "client {0} takes the next lock of its {op}",
+    "race": "clients {0} and {0}+1 (mod the number of clients) take their next locks at the same moment",
+    "read": "client {0} reads what its {op} needs",
+    "write": "client {0} decides and writes its {op}",
+    "release": "client {0} releases every lock it holds",
+}
+
+
+def describe(step: Step, clients: int | None = None, operation: str | None = None) -> str:
+    """A step in English; `clients` (how many the run had) names a race's partner;
+    `operation` names the workload's operation ("debit"), None for the default counter."""
     kind = step[0]
+    if operation is not None and kind in WORKLOAD_WORDING and not (kind == "race" and clients):
+        return WORKLOAD_WORDING[kind].format(step[1], op=operation)
     if kind == "race" and clients:
         return f"clients {step[1]} and {(step[1] + 1) % clients} send their acquires at the same moment"
     if kind == WAIT:

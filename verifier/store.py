@@ -78,11 +78,11 @@ class Run:
             copied.append(dest)
         return copied
 
-    def write_report(self, history: History, result: CheckResult) -> Path:
-        # jinja2 and templates only when a report is wanted
-        from taala.report import write_report
+    def write_report(self, history: History, result: CheckResult, lock: Any = None) -> Path:
+        """`lock`: the lock semantics to draw holds with, when `result.model` has none (a workload)."""
+        from taala.report import write_report  # jinja2 and templates only when a report is wanted
 
-        return write_report(history, result, self.path / "report.html")
+        return write_report(history, result, self.path / "report.html", lock)
 
 
 def _fresh_dir(parent: Path) -> Path:

@@ -56,8 +56,12 @@ from taala.schedule import (
     probes,
     schedules,
     validate,
+    workload_probes,
 )
 from taala.store import Store
+from taala.workload import Workload
+from taala.workloads import DEFAULT as DEFAULT_WORKLOAD
+from taala.workloads import get as get_workload
 
 DEFAULT_TTL = 0.25
 NONE_MIN_TTL = 10.0  # the seed's own default lease: far above any scheduling hiccup
@@ -99,6 +103,17 @@ class Campaign:
     damage_run: Run | None = None  # that run: its history shows the lost update on the resource
     interrupted: bool = False  # Ctrl-C: what was found so far, unshrunk
     notes: list[str] = field(default_factory=list)
+    workload: str = "counter"  # what the clients did while holding the lock (`taala.workloads`)
+
+    def steps(self, schedule: list | None = None) -> list[str] | None:
+        """The minimal schedule (or `schedule`) in English, one line per step."""
+        schedule = self.schedule if schedule is None else schedule
+        if not schedule:
+            return None
+        workload = get_workload(self.workload)
+        names = set() if workload is None else {workload.op(c, 0).name for c in range(self.clients)}
+        operation = None if workload is None else names.pop() if len(names) == 1 else "operation"
+        return [describe(step, self.clients, operation) for step in schedule]
 
     @property
     def minimal_steps(self) -> int | None:
@@ -118,6 +133,7 @@ class Campaign:
             damage = self.damage_verdict.damage
         return {
             "adapter": self.adapter,
+            "workload": self.workload,
             "outcome": self.outcome,
             "violation": self.violation,
             "reasons": self.reasons,
@@ -132,7 +148,7 @@ class Campaign:
             "reproducer": self.reproducer,
             "minimal_steps": self.minimal_steps,
             "schedule": self.schedule,
-            "steps": [describe(step, self.clients) for step in self.schedule] if self.schedule else None,
+            "steps": self.steps(),
             "size": counts(self.schedule, self.clients) if self.schedule else None,
             "explanation": ce.explanation if ce else None,
             "damage": damage.explanation if damage else None,
@@ -153,9 +169,12 @@ def vet(
     store: str | Path | None = "store",
     progress: Progress | None = None,
     probe: bool = True,
+    workload: Workload | None = None,
 ) -> Campaign:
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found.
-    `probe=False` skips the canonical schedules and leaves everything to Hypothesis."""
+    `probe=False` skips the canonical schedules and leaves everything to Hypothesis.
+    `workload`: what the clients do while they hold the lock (`taala.workloads`); None:
+    the default counter."""
     if unsupported(faults, adapter_cls):
         raise ValueError("; ".join(unsupported(faults, adapter_cls)))
     started = time.monotonic()
@@ -169,10 +188,10 @@ def vet(
     tally = _Tally()
     client_log = _client_log(store, adapter_cls.name)
 
-    with Environment(adapter_cls, client_log=client_log, network=networked(faults)) as env:
+    with Environment(adapter_cls, client_log=client_log, network=networked(faults), workload=workload) as env:
         search_deadline = time.monotonic() + budget  # the servers' start-up is not search time
         strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps,
-                             timing=adapter_cls.timing, fenced=adapter_cls.fenced)
+                             timing=adapter_cls.timing, fenced=adapter_cls.fenced or workload is not None)
 
         verdicts: dict[str, bool] = {}
 
@@ -193,7 +212,7 @@ def vet(
             examples += 1
             again = run(env, schedule, ttl=ttl, clients=clients)
             tally.add(again)
-            return judge(again.history, fenced=adapter_cls.fenced).violation
+            return judge(again.history, fenced=adapter_cls.fenced, workload=workload).violation
 
         def _condition(schedule: list) -> bool:
             nonlocal examples
@@ -205,7 +224,7 @@ def vet(
             examples += 1
             result = run(env, schedule, ttl=ttl, clients=clients)
             tally.add(result)
-            verdict = judge(result.history, fenced=adapter_cls.fenced)
+            verdict = judge(result.history, fenced=adapter_cls.fenced, workload=workload)
             if currently_in_test_context():  # not during the probes, which run before `find`
                 target(float(result.max_holders), label="clients believing they hold the lock")
             if verdict.violation:
@@ -222,7 +241,7 @@ def vet(
             return verdict.violation
 
         def search() -> list:
-            for canonical in probes(faults, nodes=max(1, adapter_cls.nodes), timing=adapter_cls.timing) if probe else []:  # the usual shapes first
+            for canonical in _probes(adapter_cls, faults, workload) if probe else []:  # the usual shapes first
                 if condition(canonical):
                     return canonical
             return find(
@@ -251,7 +270,9 @@ def vet(
                 raise
             minimal = _smallest(violating)
         campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients, ttl)
-        campaign.expected = expectation(adapter_cls, faults)
+        campaign.workload = workload.name if workload is not None else DEFAULT_WORKLOAD
+        # an adapter declares its verdicts for the counter; a workload's are the caller's
+        campaign.expected = expectation(adapter_cls, faults) if workload is None else None
         campaign.interrupted = interrupted
         if minimal is not None:
             campaign.outcome = VIOLATION
@@ -270,6 +291,14 @@ def vet(
     campaign.probed, campaign.leaked = tally.probed, sorted(tally.leaked, key=len)
     campaign.elapsed_s = time.monotonic() - started
     return campaign
+
+
+def _probes(adapter_cls: type[Adapter], faults: list[str], workload: Workload | None) -> list[list]:
+    nodes = max(1, adapter_cls.nodes)
+    if workload is None:
+        return probes(faults, nodes=nodes, timing=adapter_cls.timing)
+    locks = max(len(workload.op(c, 0).keys) for c in range(DEFAULT_CLIENTS))
+    return workload_probes(faults, locks=locks, nodes=nodes, timing=adapter_cls.timing)
 
 
 def _smallest(violating: dict[str, tuple[Run, Verdict]]) -> list | None:
@@ -348,7 +377,7 @@ def _minimise(env: Environment, campaign: Campaign, tally: _Tally) -> None:
     def attempt(trial: list) -> tuple[Run, Verdict] | None:
         result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
         tally.add(result)
-        verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+        verdict = judge(result.history, fenced=env.adapter_cls.fenced, workload=env.workload)
         return (result, verdict) if verdict.violation else None
 
     minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)
@@ -387,8 +416,8 @@ def _demonstrate_damage(env: Environment, campaign: Campaign) -> None:
 
     The shrunk schedule is minimal for "two clients believed they held the lock"; whether
     that loses data depends on what they do inside. This single extra run answers it."""
-    if campaign.verdict is None or campaign.verdict.damage is not None:
-        return
+    if campaign.verdict is None or campaign.verdict.damage is not None or env.workload is not None:
+        return  # (a workload's verdict is its damage already)
     schedule = with_writes(campaign.schedule or [], campaign.clients)
     result = run(env, schedule, ttl=campaign.ttl, clients=campaign.clients)
     verdict = judge(result.history, fenced=env.adapter_cls.fenced)
@@ -432,11 +461,12 @@ def save_reproducer(campaign: Campaign, *, store: str | Path, client_log: str | 
     reproducer = {
         "taala_reproducer": REPRODUCER_VERSION,
         "adapter": campaign.adapter,
+        "workload": campaign.workload,
         "faults": campaign.faults,
         "ttl": ttl,
         "clients": clients,
         "schedule": campaign.schedule,
-        "steps": [describe(step, clients) for step in campaign.schedule],
+        "steps": campaign.steps(),
         "explanation": campaign.verdict.counterexample.explanation if campaign.verdict.counterexample else None,
         "damage": campaign.to_dict()["damage"],
         "damage_schedule": campaign.damage_schedule,
@@ -455,8 +485,12 @@ def save_reproducer(campaign: Campaign, *, store: str | Path, client_log: str | 
             campaign.notes.append(f"damage report not written: {e}")
     try:
         lock_view = not campaign.verdict.fenced  # a fenced lock is judged by its resource
-        shown = part(campaign.run.history, LOCK_FS if lock_view else RESOURCE_FS)
-        run_dir.write_report(shown, campaign.verdict.lock if lock_view else campaign.verdict.resource)
+        if campaign.verdict.workload and campaign.verdict.deadlock is None:
+            # the invariant broke: draw every op (each lock key's holds, and the business ops)
+            run_dir.write_report(campaign.run.history, campaign.verdict.resource, campaign.verdict.lock.model.lock)
+        else:
+            shown = part(campaign.run.history, LOCK_FS if lock_view else RESOURCE_FS)
+            run_dir.write_report(shown, campaign.verdict.lock if lock_view else campaign.verdict.resource)
     except Exception as e:  # the reproducer matters more than its picture
         campaign.notes.append(f"report not written: {e}")
     return str(path)
@@ -489,6 +523,10 @@ def load_reproducer(path: str | Path) -> dict[str, Any]:
     for key in ("adapter", "schedule", "ttl", "clients"):
         if key not in data:
             raise ValueError(f"reproducer has no {key!r}")
+    try:
+        get_workload(data.get("workload", DEFAULT_WORKLOAD))
+    except KeyError as e:
+        raise ValueError(e.args[0]) from None
     ttl, clients = data["ttl"], data["clients"]
     if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= 600:
         raise ValueError(f"ttl must be a number of seconds in (0, 600], got {ttl!r}")
@@ -510,10 +548,11 @@ def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int 
     """Re-execute a reproducer's schedule `runs` times on fresh servers; count violations."""
     started = time.monotonic()
     verdicts = []
-    with Environment(adapter_cls, network=networked([s[0] for s in reproducer["schedule"]])) as env:
+    workload = get_workload(reproducer.get("workload", DEFAULT_WORKLOAD))
+    with Environment(adapter_cls, network=networked([s[0] for s in reproducer["schedule"]]), workload=workload) as env:
         for n in range(runs):
             result = run(env, reproducer["schedule"], ttl=reproducer["ttl"], clients=reproducer["clients"])
-            verdicts.append(judge(result.history, fenced=adapter_cls.fenced).violation)
+            verdicts.append(judge(result.history, fenced=adapter_cls.fenced, workload=workload).violation)
             if progress:
                 progress({"run": n + 1, "runs": runs, "reproduced": sum(verdicts)})
     return Replay(adapter_cls.name, runs, sum(verdicts), time.monotonic() - started, verdicts)

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from taala.cli.app import app
 from taala.client import AdapterError
 from taala.faults import FAULTS, unsupported
 from taala.formats.jsonl import to_json_bytes
-from taala.schedule import counts, describe
+from taala.schedule import counts
 from taala.servers import ServerError
 
 EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -70,6 +70,9 @@ def vet(
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed for the schedule search."),
     store: Path = typer.Option(Path("store"), "--store", help="Where run directories and reproducers go."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    workload: str = typer.Option("counter", "--workload", help="What the clients do while they hold the lock: "
+                                 "`counter` (one lock, one counter), or one of the seed's business workloads "
+                                 "(see `taala workloads`)."),
 ) -> None:
     """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
 
@@ -83,6 +86,8 @@ def vet(
       taala vet seed-redis --faults pause
 
       taala vet seed-redlock --faults clock,kill --budget 120 --json
+
+      taala vet seed-redis --workload double-debit --faults none
     """
     cls = _adapter(adapter)
     chosen = [f.strip() for f in faults.split(",") if f.strip()] if faults else cls.faults() or ["none"]
@@ -91,6 +96,12 @@ def vet(
         _fail(f"unknown fault(s) {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
     if unsupported(chosen, cls):
         _fail("; ".join(unsupported(chosen, cls)))
+    from taala.workloads import get as get_workload
+
+    try:
+        chosen_workload = get_workload(workload)
+    except KeyError as e:
+        _fail(e.args[0])
     from taala.vet import vet as run_vet  # imported late: pulls in Hypothesis
 
     bar = _progress(_quiet(json_out))
@@ -108,9 +119,11 @@ def vet(
         if bar is not None:
             with bar:
                 task = bar.add_task(f"vetting {adapter} under {', '.join(chosen)}", total=None)
-                campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store, progress=show)
+                campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store,
+                                   progress=show, workload=chosen_workload)
         else:
-            campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store)
+            campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store,
+                               workload=chosen_workload)
     except ServerError as e:
         _fail(str(e).splitlines()[0] if not os.environ.get("TAALA_DEBUG") else str(e))
     except AdapterError as e:
@@ -143,10 +156,45 @@ def _expectation_line(campaign) -> Text | None:
     return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}: ", verdict)
 
 
+def _counter_lines(out: Console, campaign: Any) -> None:
+    """The default counter's verdict: the two holders, then the damage they did to it."""
+    verdict = campaign.verdict
+    if verdict.counterexample is not None:
+        out.print(Text("two holders: ", style="bold") + Text(verdict.counterexample.explanation))
+    if verdict.damage is not None:
+        out.print(Text("damage: ", style="bold") + Text(verdict.damage.explanation))
+    elif campaign.damage_verdict is not None:
+        out.print(Text("damage: ", style="bold") + Text(
+            "with both holders doing their read-modify-write (reads after acquiring, writes at the end), "
+            + campaign.damage_verdict.damage.explanation))
+    elif not verdict.fenced:
+        out.print(Text("damage: none recorded (the holders' writes did not collide when replayed)"))
+
+
+_LOCK_LABELS = {"overlap": "two holders", "deadlock": "deadlock", "fencing": "stale token",
+                "linearizability": "lock not linearizable"}
+
+
+def _workload_lines(out: Console, campaign: Any) -> None:
+    """A workload's verdict: what the locks did (when that broke), then every invariant broken."""
+    verdict = campaign.verdict
+    lock = verdict.lock.counterexample
+    if verdict.deadlock is not None:
+        out.print(Text(verdict.deadlock.counterexample.explanation, style="bold"))
+    elif lock is not None and not verdict.fenced:
+        kept = "" if verdict.resource.valid is False or verdict.deadlock else " (and yet the invariants held)"
+        out.print(Text(f"{_LOCK_LABELS.get(lock.check, lock.check)}: ", style="bold") + Text(lock.explanation + kept))
+    broken = verdict.resource.checks["invariant"].details.get("broken", [])
+    for b in broken:
+        out.print(Text("invariant broken: ", style="bold") + Text(f"{b['invariant']}: {b['sentence']}"))
+    if not broken and verdict.resource.valid is not False:
+        out.print(Text(f"invariants of {campaign.workload}: kept"))
+
+
 def _liveness_line(campaign) -> Text | None:
     if not campaign.leaked:
         return None
-    steps = "; ".join(describe(step, campaign.clients) for step in campaign.leaked[0])
+    steps = "; ".join(campaign.steps(campaign.leaked[0]) or [])
     return Text.assemble(("LIVENESS", "bold red"), f": after the faults healed and every holder released, the lock was "
                          f"not granted again in time after {len(campaign.leaked)} of {campaign.probed} runs, e.g. after: {steps}")
 
@@ -177,19 +225,12 @@ def _render_campaign(out: Console, campaign) -> None:
     size = counts(campaign.schedule, campaign.clients)
     out.print(f"minimal schedule ({size['clients']} client(s), {size['operations']} operation(s), "
               f"{size['faults']} fault(s), {size['waits']} wait(s)); steps are dispatched in order and may overlap:")
-    for n, step in enumerate(campaign.schedule, start=1):
-        out.print(Text(f"  {n}. {describe(step, campaign.clients)}"))
-    verdict = campaign.verdict
-    if verdict.counterexample is not None:
-        out.print(Text("two holders: ", style="bold") + Text(verdict.counterexample.explanation))
-    if verdict.damage is not None:
-        out.print(Text("damage: ", style="bold") + Text(verdict.damage.explanation))
-    elif campaign.damage_verdict is not None:
-        out.print(Text("damage: ", style="bold") + Text(
-            "with both holders doing their read-modify-write (reads after acquiring, writes at the end), "
-            + campaign.damage_verdict.damage.explanation))
-    elif not verdict.fenced:
-        out.print(Text("damage: none recorded (the holders' writes did not collide when replayed)"))
+    for n, line in enumerate(campaign.steps() or [], start=1):
+        out.print(Text(f"  {n}. {line}"))
+    if campaign.workload != "counter":
+        _workload_lines(out, campaign)
+    else:
+        _counter_lines(out, campaign)
     out.print(Text(f"ops by outcome (all runs): {ops or 'none'}"))
     if _liveness_line(campaign) is not None:
         out.print(_liveness_line(campaign))
