@@ -104,6 +104,7 @@ class Campaign:
     interrupted: bool = False  # Ctrl-C: what was found so far, unshrunk
     notes: list[str] = field(default_factory=list)
     workload: str = "counter"  # what the clients did while holding the lock (`taala.workloads`)
+    doubled: int = 0  # runs in which two clients believed they held one lock at once
 
     def steps(self, schedule: list | None = None) -> list[str] | None:
         """The minimal schedule (or `schedule`) in English, one line per step."""
@@ -144,6 +145,7 @@ class Campaign:
             "examples": self.examples,
             "elapsed_s": round(self.elapsed_s, 3),
             "ops": dict(sorted(self.ops.items())),
+            "runs_with_two_holders": self.doubled,
             "liveness": {"probed": self.probed, "leaked": len(self.leaked), "example": self.leaked[0] if self.leaked else None},
             "reproducer": self.reproducer,
             "minimal_steps": self.minimal_steps,
@@ -289,6 +291,7 @@ def vet(
             campaign.outcome = INCONCLUSIVE if campaign.reasons else NONE_FOUND
     campaign.ops = tally.ops
     campaign.probed, campaign.leaked = tally.probed, sorted(tally.leaked, key=len)
+    campaign.doubled = tally.doubled
     campaign.elapsed_s = time.monotonic() - started
     return campaign
 
@@ -332,9 +335,11 @@ class _Tally:
         self.struck = 0
         self.probed = 0
         self.leaked: list[list] = []
+        self.doubled = 0  # runs in which two clients believed they held one lock at once
 
     def add(self, result: Run) -> None:
         self.probed += result.live is not None
+        self.doubled += result.max_holders > 1
         if result.live is False:
             self.leaked.append(result.schedule)
         self.ops.update({f"{f} {status}": n for (f, status), n in result.outcomes.items()})

@@ -211,6 +211,6 @@ def judge(history: Any, workload: Workload) -> Any:
         outcome = CheckOutcome(INVARIANT, not broken, ce,
                                {"broken": [{"invariant": b.invariant, "sentence": b.sentence} for b in broken],
                                 "audit": audit})
-    return CheckResult(model=workload, ops=len(ops), partitions=1, elapsed_s=time.monotonic() - started,
+    return CheckResult(model=workload, ops=len(ops), partitions=len({o.key for o in ops if o.f == "acquire"}) or 1, elapsed_s=time.monotonic() - started,
                        checks={INVARIANT: outcome}, source=history.source,
                        nemesis_events=sum(1 for e in history.events if e.is_nemesis))

@@ -156,6 +156,11 @@ def _expectation_line(campaign) -> Text | None:
     return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}: ", verdict)
 
 
+def _with_workload(reproducer: dict) -> str:
+    workload = reproducer.get("workload", "counter")
+    return "" if workload == "counter" else f" running {workload}"
+
+
 def _counter_lines(out: Console, campaign: Any) -> None:
     """The default counter's verdict: the two holders, then the damage they did to it."""
     verdict = campaign.verdict
@@ -200,7 +205,8 @@ def _liveness_line(campaign) -> Text | None:
 
 
 def _render_campaign(out: Console, campaign) -> None:
-    head = (f"{campaign.adapter} under {', '.join(campaign.faults)}: {campaign.examples} schedules "
+    head = (f"{campaign.adapter}{_with_workload({'workload': campaign.workload})} under {', '.join(campaign.faults)}: "
+            f"{campaign.examples} schedules "
             f"in {campaign.elapsed_s:.1f} s, lease {campaign.ttl:g} s")
     if campaign.interrupted:
         head += "; INTERRUPTED: what was found so far, not shrunk"
@@ -213,6 +219,9 @@ def _render_campaign(out: Console, campaign) -> None:
                 out.print(Text(f"  why: {reason}"))
         else:
             out.print(Text.assemble(("no violation found", "bold green"), f"  ({head})"))
+            if campaign.workload != "counter" and campaign.doubled:
+                out.print(Text(f"the lock let two clients in at once in {campaign.doubled} run(s); "
+                               f"the invariants of {campaign.workload} held every time"))
         out.print(Text(f"ops by outcome: {ops or 'none'}"))
         if expected is not None:
             out.print(expected)
@@ -284,7 +293,7 @@ def replay(
         sys.stdout.buffer.write(to_json_bytes(result.to_dict()) + b"\n")
     else:
         Console(highlight=False).print(
-            f"{data['adapter']}: violation reproduced in {result.reproduced} of {result.runs} runs ({result.elapsed_s:.1f} s)")
+            f"{data['adapter']}{_with_workload(data)}: violation reproduced in {result.reproduced} of {result.runs} runs ({result.elapsed_s:.1f} s)")
     raise typer.Exit(EXIT_VIOLATION if result.reproduced else EXIT_SAFE)
 
 
