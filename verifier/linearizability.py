@@ -14,14 +14,12 @@ invalid prefix and says why.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import time
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from taala.explain import explain
 from taala.history import Operation
 from taala.model import Model
 from taala.pieces import Decision, decide, searchable, starting_at
@@ -94,6 +92,8 @@ def _search_pool(parts, model: Model, deadline, workers: int) -> list[_PartVerdi
     _WORK = (parts, model, deadline)
     gc.freeze()  # children's collections would otherwise touch (and copy) every page
     try:
+        import multiprocessing  # here, not at the top: 15-30 ms of start-up that most checks never use
+
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(workers) as pool:
             chunk = max(1, len(parts) // (workers * 8))
@@ -129,6 +129,8 @@ def check(
         key, decision = illegal[0].key, illegal[0].decision
         if decision is None:  # decided in a worker: find the failing piece again
             decision = decide(next(p for k, p in parts if k == key), model, deadline=deadline)
+        from taala.explain import explain  # only a violation needs it
+
         where = starting_at(model, decision.init)
         return CheckOutcome("linearizability", False, explain(decision.ops, where, key, deadline, context=raw[key]), details)
     if unknown:

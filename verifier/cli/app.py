@@ -1,11 +1,18 @@
-"""The `taala` command-line application object, with subcommands loaded on demand.
+"""The `taala` command table, and the Typer application built from it on demand.
 
-Subcommands live in sibling modules (`check.py`, `show.py`, `cluster.py`, `vet.py`) and
-register themselves on this `app` when imported. `taala.cli` does not import them: the
-group below imports a subcommand's module only when that command runs (or its own
-`--help` is asked for). `taala --help` lists every command from `COMMANDS` without
-importing any of them, and `taala check` never loads the vetting machinery (Hypothesis,
-the servers, the adapters), so the checker starts fast and works without the `vet` extra.
+Two kinds of subcommand, both listed in `COMMANDS` (the order `taala --help` shows):
+
+- **argparse commands** (`entry` set): the checker's hot path, `check`, `show`, `models`.
+  Their module has a function `entry(argv) -> exit status`; `taala.cli.main` calls it
+  directly, without importing Typer, pydantic or rich (about 0.2 s of start-up).
+- **Typer commands** (`entry` None): everything else (`vet`, `replay`, `cluster`, ...).
+  Their module does `from taala.cli.app import app` and decorates a function with
+  `@app.command()`; it is imported only when that command runs or its --help is asked for.
+
+To add a command, add one line here and write its module. `app` (the Typer group, in
+`taala.cli.group`) is built the first time someone imports it, so importing this module
+costs nothing; the argparse commands are registered on it as pass-throughs, so
+`CliRunner().invoke(app, ["check", ...])` runs the same code as the `taala` script.
 """
 
 from __future__ import annotations
@@ -13,25 +20,24 @@ from __future__ import annotations
 import importlib
 from typing import Any, NamedTuple
 
-import typer
-from typer.core import TyperCommand, TyperGroup
-
 
 class Lazy(NamedTuple):
     module: str
     summary: str  # the first line of the command's docstring (a test keeps them equal)
+    entry: str | None = None  # argparse commands: the module's `entry(argv) -> exit status`
 
 
 # Every subcommand, in the order `taala --help` lists them.
 COMMANDS: dict[str, Lazy] = {
-    "check": Lazy("taala.cli.check", "Check recorded histories for linearizability and lock-safety violations."),
-    "show": Lazy("taala.cli.show", "Summarize a history: ops and outcomes, keys, nemesis faults; with --model, the verdict."),
-    "models": Lazy("taala.cli.check", "List the models `--model` accepts, with how each treats indeterminate operations."),
+    "check": Lazy("taala.cli.check", "Check recorded histories for linearizability and lock-safety violations.", "main"),
+    "show": Lazy("taala.cli.show", "Summarize a history: ops and outcomes, keys, nemesis faults; with --model, the verdict.", "main"),
+    "models": Lazy("taala.cli.check", "List the models `--model` accepts, with how each treats indeterminate operations.", "models_main"),
     "vet": Lazy("taala.cli.vet", "Search for a fault schedule that breaks a lock, shrink it, and save a reproducer."),
     "replay": Lazy("taala.cli.vet", "Re-execute a reproducer on fresh servers and report how often the violation recurs."),
     "adapters": Lazy("taala.cli.vet", "List the lock adapters, their backends, and their expected verdict under each fault."),
     "cluster": Lazy("taala.cli.cluster", "Start real servers on free loopback ports, print their addresses, wait for Ctrl-C."),
 }
+SUMMARY = "Find mutual-exclusion and linearizability violations in distributed locks."
 
 # Third-party modules that only an optional extra installs, and which extra that is.
 EXTRAS = {"hypothesis": "vet", "redis": "vet", "pottery": "adapters", "redis_lock": "adapters"}
@@ -46,61 +52,23 @@ def missing_extra_message(error: ModuleNotFoundError) -> str | None:
     return f"this command needs the Python package {top!r}, which taala installs as an extra: pip install 'taala[{extra}]'"
 
 
-class LazyGroup(TyperGroup):
-    """A typer group whose commands are imported the first time they are looked up."""
-
-    _listing = False
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(COMMANDS) + [name for name in super().list_commands(ctx) if name not in COMMANDS]
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        found = super().get_command(ctx, cmd_name)
-        if found is not None or cmd_name not in COMMANDS:
-            return found
-        lazy = COMMANDS[cmd_name]
-        if self._listing:  # the group's own --help: a name and a line, no import
-            return TyperCommand(name=cmd_name, help=lazy.summary, short_help=lazy.summary)
-        try:
-            importlib.import_module(lazy.module)
-        except ModuleNotFoundError as e:
-            message = missing_extra_message(e)
-            if message is None:
-                raise
-            return _unavailable(cmd_name, message)
-        for name, command in typer.main.get_command(app).commands.items():
-            self.commands.setdefault(name, command)
-        return super().get_command(ctx, cmd_name)
-
-    def format_help(self, ctx: Any, formatter: Any) -> Any:
-        self._listing = True
-        try:
-            return super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
+def run_entry(lazy: Lazy, argv: list[str]) -> int:
+    """Run an argparse command on `argv` (the words after its name): its exit status."""
+    return getattr(importlib.import_module(lazy.module), lazy.entry)(list(argv))
 
 
-def _unavailable(name: str, message: str) -> Any:
-    def explain() -> None:
-        typer.echo(f"taala {name}: {message}", err=True)
-        raise typer.Exit(2)
-
-    return TyperCommand(name=name, callback=explain, add_help_option=False,
-                        context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-
-
-app = typer.Typer(
-    name="taala",
-    help="Find mutual-exclusion and linearizability violations in distributed locks.",
-    cls=LazyGroup,
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
+def group_help() -> str:
+    """`taala --help`, from the table alone: nothing is imported to write it."""
+    width = max(map(len, COMMANDS))
+    rows = "\n".join(f"  {name.ljust(width)}  {lazy.summary}" for name, lazy in COMMANDS.items())
+    return (f"Usage: taala COMMAND [ARGS]...\n\n{SUMMARY}\n\nCommands:\n{rows}\n\n"
+            "Run `taala COMMAND --help` for a command's options and examples.\n"
+            "Exit status of check and show: 0 valid, 1 invalid, 2 bad input or usage, 3 unknown.\n")
 
 
-@app.callback()
-def _group() -> None:
-    """Find mutual-exclusion and linearizability violations in distributed locks."""
-    # A callback keeps `app` a group even when only one subcommand module is loaded.
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the Typer group: built on first use (Typer and pydantic take ~0.2 s to import)
+        from taala.cli.group import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

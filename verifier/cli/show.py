@@ -3,26 +3,24 @@
 Counts per op and outcome, the busiest keys (each key is a partition the checker judges on
 its own), the nemesis faults as spans, and with `--model` the verdict and counterexample.
 The summary is plain data (`summarize`), so `--json` and the terminal show the same thing.
+Parsed with argparse like `check` (see `taala.cli.args`); `main(argv)` returns the exit status.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-import typer
-from rich.console import Console
 from taala.checker import check as run_check
-from taala.cli.app import app
+from taala.cli.args import at_least, command_parser, parse
 from taala.cli.check import EXIT_BAD_INPUT, exit_status, warn
 from taala.cli.render import clean, render_result, render_summary
+from taala.cli.term import Out
 from taala.formats import DEFAULT_MAX_BYTES, FORMATS, load
 from taala.formats.jsonl import to_json_bytes
 from taala.history import History, HistoryError
-from taala.models import get
 from taala.report.axis import TimeAxis
 from taala.report.faults import fault_bands
 from taala.report.labels import process_label, short
@@ -57,47 +55,62 @@ def summarize(history: History, top: int) -> dict[str, Any]:
     }
 
 
-@app.command()
-def show(
-    file: Path = typer.Argument(..., help="A history file (JSONL, Jepsen EDN or Jepsen op lines); - reads standard input."),
-    model: str | None = typer.Option(None, "--model", "-m", help="Also check against this model and show the verdict."),
-    top: int = typer.Option(10, "--top", min=1, help="How many keys (partitions) to list, busiest first."),
-    fmt: str | None = typer.Option(None, "--format", "-f", help=f"Force the input format: {', '.join(FORMATS)}."),
-    json_out: bool = typer.Option(False, "--json", help="Print the summary (and result) as one JSON object."),
-    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse a history larger than this many bytes."),
-) -> None:
-    """Summarize a history: ops and outcomes, keys, nemesis faults; with --model, the verdict.
+SHOW_DOC = """Summarize a history: ops and outcomes, keys, nemesis faults; with --model, the verdict.
 
-    Examples:
+Examples:
 
-      taala show histories/mutex/invalid/etcd-lease-expired.edn
+  taala show histories/mutex/invalid/etcd-lease-expired.edn
 
-      taala show store/latest/history.jsonl --model mutex
-    """
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-    quiet = json_out or not err.is_terminal or os.environ.get("CI") == "true"
+  taala show store/latest/history.jsonl --model mutex
+"""
+
+
+def show_parser():
+    p = command_parser("show", SHOW_DOC)
+    p.add_argument("file", type=Path, metavar="FILE",
+                   help="A history file (JSONL, Jepsen EDN or Jepsen op lines); - reads standard input.")
+    p.add_argument("--model", "-m", help="Also check against this model and show the verdict.")
+    p.add_argument("--top", type=at_least(1, int), default=10, metavar="N",
+                   help="How many keys (partitions) to list, busiest first (default: %(default)s).")
+    p.add_argument("--format", "-f", dest="fmt", metavar="FORMAT", help=f"Force the input format: {', '.join(FORMATS)}.")
+    p.add_argument("--json", dest="json_out", action="store_true", help="Print the summary (and result) as one JSON object.")
+    p.add_argument("--max-bytes", type=at_least(1, int), default=DEFAULT_MAX_BYTES, metavar="BYTES",
+                   help="Refuse a history larger than this many bytes (default: %(default)s).")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """`taala show ARGV...`: the exit status."""
+    args = parse(show_parser(), argv)
+    if isinstance(args, int):
+        return args
+    return show(args.file, args.model, top=args.top, fmt=args.fmt, json_out=args.json_out, max_bytes=args.max_bytes)
+
+
+def show(file: Path, model: str | None = None, *, top: int = 10, fmt: str | None = None, json_out: bool = False,
+         max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    from taala.models import get
+
+    out, err = Out(), Out(stderr=True)
     try:
         the_model = None if model is None else get(model)
         history = load(file, format=fmt, max_bytes=max_bytes)
         summary = summarize(history, top)
         result = None
         if the_model is not None:
-            if quiet:
-                result = run_check(history, the_model)
-            else:
-                with err.status(clean(f"checking {file} ...")):
-                    result = run_check(history, the_model)
+            result = run_check(history, the_model)
     except (HistoryError, ValueError) as e:
         err.print(clean(f"taala show: {e}"))
-        raise typer.Exit(EXIT_BAD_INPUT)
+        return EXIT_BAD_INPUT
     warn(err, history)
     if json_out:
         summary["result"] = None if result is None else result.to_dict()
+        sys.stdout.flush()
         sys.stdout.buffer.write(to_json_bytes(summary) + b"\n")
+        sys.stdout.buffer.flush()
     else:
         render_summary(out, summary)
         if result is not None:
             out.print()
             render_result(out, result)
-    raise typer.Exit(0 if result is None else exit_status([result.valid]))
+    return 0 if result is None else exit_status([result.valid])
