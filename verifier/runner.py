@@ -46,6 +46,7 @@ from taala.redis_connect import connect
 from taala.schedule import WAIT, Schedule, leases
 from taala.servers import BACKENDS, start_redis
 from taala.servers.network import PrivateNetwork
+from taala.target import Target
 from taala.workload import Workload, load
 
 LOCK_KEY, RESOURCE_KEY = "lock", "resource"
@@ -57,12 +58,14 @@ class Environment:
     """Servers for one campaign; a context manager that always stops them."""
 
     def __init__(self, adapter_cls: type[Adapter], *, client_log: str | None = None, network: bool = False,
-                 workload: Workload | None = None):
+                 workload: Workload | None = None, target: Target | None = None):
         """`network`: start the nodes each in a namespace of a private network, so the
         `node-partition` fault can cut links between them (root only). `workload`: what
-        the clients do in their critical sections (`taala.workload`); None: the counter."""
+        the clients do in their critical sections (`taala.workload`); None: the counter.
+        `target`: servers the user runs (`taala.target`), used instead of starting any."""
         self.adapter_cls = adapter_cls
         self.workload = workload
+        self.target = target
         self.client_log = client_log  # where client processes write their output
         self.cluster = None
         self._runs = itertools.count(1)
@@ -72,7 +75,9 @@ class Environment:
         self.network: PrivateNetwork | None = None
         self.resource = start_redis(1)
         try:
-            if adapter_cls.backend is not None:
+            if target is not None:
+                self.cluster = target.connect()
+            elif adapter_cls.backend is not None:
                 start, takes_nodes = BACKENDS[adapter_cls.backend]
                 options = dict(adapter_cls.server_options)
                 if network:
@@ -122,10 +127,13 @@ class Environment:
             clock = getattr(node, "clock", None)
             if clock is not None and clock.offset:
                 clock.reset()
-            if not node.running:
+            if not node.running and self.target is not None:
+                node.restart()  # a container: started again from its own config
+            elif not node.running:
                 node.start()
         for node in self.nodes + [self.resource[0]]:
-            if self.adapter_cls.backend == "redis" or node is self.resource[0]:
+            # a target's servers are the user's: never flushed (every run has its own key)
+            if (self.adapter_cls.backend == "redis" and self.target is None) or node is self.resource[0]:
                 self._flush(node.address)
         if self.workload is not None:
             load(self.store, self.workload)

@@ -59,6 +59,8 @@ from taala.schedule import (
     workload_probes,
 )
 from taala.store import Store
+from taala.target import Target
+from taala.target import load as load_target
 from taala.workload import Workload
 from taala.workloads import DEFAULT as DEFAULT_WORKLOAD
 from taala.workloads import get as get_workload
@@ -105,6 +107,7 @@ class Campaign:
     notes: list[str] = field(default_factory=list)
     workload: str = "counter"  # what the clients did while holding the lock (`taala.workloads`)
     doubled: int = 0  # runs in which two clients believed they held one lock at once
+    target: str | None = None  # the target file of servers the user runs, if any (`taala.target`)
 
     def steps(self, schedule: list | None = None) -> list[str] | None:
         """The minimal schedule (or `schedule`) in English, one line per step."""
@@ -172,13 +175,15 @@ def vet(
     progress: Progress | None = None,
     probe: bool = True,
     workload: Workload | None = None,
+    target: Target | None = None,
 ) -> Campaign:
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found.
     `probe=False` skips the canonical schedules and leaves everything to Hypothesis.
     `workload`: what the clients do while they hold the lock (`taala.workloads`); None:
-    the default counter."""
-    if unsupported(faults, adapter_cls):
-        raise ValueError("; ".join(unsupported(faults, adapter_cls)))
+    the default counter. `target`: servers the user runs (`taala.target`) instead of local ones."""
+    problems = unsupported(faults, adapter_cls) + target_problems(adapter_cls, faults, target)
+    if problems:
+        raise ValueError("; ".join(problems))
     started = time.monotonic()
     ttl = campaign_ttl(adapter_cls, faults, ttl)
     shrink_deadline: list[float] = []
@@ -190,7 +195,8 @@ def vet(
     tally = _Tally()
     client_log = _client_log(store, adapter_cls.name)
 
-    with Environment(adapter_cls, client_log=client_log, network=networked(faults), workload=workload) as env:
+    with Environment(adapter_cls, client_log=client_log, network=networked(faults), workload=workload,
+                     target=target) as env:
         search_deadline = time.monotonic() + budget  # the servers' start-up is not search time
         strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps,
                              timing=adapter_cls.timing, fenced=adapter_cls.fenced or workload is not None)
@@ -273,6 +279,7 @@ def vet(
             minimal = _smallest(violating)
         campaign = Campaign(adapter_cls.name, list(faults), minimal is not None, examples, 0.0, clients, ttl)
         campaign.workload = workload.name if workload is not None else DEFAULT_WORKLOAD
+        campaign.target = target.path if target is not None else None
         # an adapter declares its verdicts for the counter; a workload's are the caller's
         campaign.expected = expectation(adapter_cls, faults) if workload is None else None
         campaign.interrupted = interrupted
@@ -294,6 +301,17 @@ def vet(
     campaign.doubled = tally.doubled
     campaign.elapsed_s = time.monotonic() - started
     return campaign
+
+
+def target_problems(adapter_cls: type[Adapter], faults: list[str], target: Target | None) -> list[str]:
+    """Why `adapter_cls` cannot be vetted under `faults` on `target` (empty: it can)."""
+    if target is None:
+        return []
+    if target.backend != adapter_cls.backend:
+        return [f"{target.path} is a {target.backend} target; {adapter_cls.name} uses {adapter_cls.backend}"]
+    if len(target.nodes) != max(1, adapter_cls.nodes):
+        return [f"{adapter_cls.name} needs {max(1, adapter_cls.nodes)} node(s); {target.path} names {len(target.nodes)}"]
+    return target.unsupported(faults)
 
 
 def _probes(adapter_cls: type[Adapter], faults: list[str], workload: Workload | None) -> list[list]:
@@ -467,6 +485,7 @@ def save_reproducer(campaign: Campaign, *, store: str | Path, client_log: str | 
         "taala_reproducer": REPRODUCER_VERSION,
         "adapter": campaign.adapter,
         "workload": campaign.workload,
+        "target": campaign.target,
         "faults": campaign.faults,
         "ttl": ttl,
         "clients": clients,
@@ -554,7 +573,9 @@ def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int 
     started = time.monotonic()
     verdicts = []
     workload = get_workload(reproducer.get("workload", DEFAULT_WORKLOAD))
-    with Environment(adapter_cls, network=networked([s[0] for s in reproducer["schedule"]]), workload=workload) as env:
+    target = load_target(reproducer["target"]) if reproducer.get("target") else None
+    with Environment(adapter_cls, network=networked([s[0] for s in reproducer["schedule"]]), workload=workload,
+                     target=target) as env:
         for n in range(runs):
             result = run(env, reproducer["schedule"], ttl=reproducer["ttl"], clients=reproducer["clients"])
             verdicts.append(judge(result.history, fenced=adapter_cls.fenced, workload=workload).violation)

@@ -73,6 +73,10 @@ def vet(
     workload: str = typer.Option("counter", "--workload", help="What the clients do while they hold the lock: "
                                  "`counter` (one lock, one counter), or one of the seed's business workloads "
                                  "(see `taala workloads`)."),
+    target: Optional[Path] = typer.Option(None, "--target", help="A TOML file naming servers you already run (each "
+                                          "node's address, and `docker:CONTAINER` or `none` for how to inject node "
+                                          "faults) to vet against instead of starting local ones; see README "
+                                          "\"Scaling out\"."),
 ) -> None:
     """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
 
@@ -96,13 +100,24 @@ def vet(
         _fail(f"unknown fault(s) {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
     if unsupported(chosen, cls):
         _fail("; ".join(unsupported(chosen, cls)))
+    from taala.target import TargetError
+    from taala.target import load as load_target
     from taala.workloads import get as get_workload
+
+    try:
+        chosen_target = load_target(target) if target is not None else None
+    except TargetError as e:
+        _fail(str(e))
 
     try:
         chosen_workload = get_workload(workload)
     except KeyError as e:
         _fail(e.args[0])
+    from taala.vet import target_problems
     from taala.vet import vet as run_vet  # imported late: pulls in Hypothesis
+
+    if target_problems(cls, chosen, chosen_target):
+        _fail("; ".join(target_problems(cls, chosen, chosen_target)))
 
     bar = _progress(_quiet(json_out))
     task = None
@@ -120,14 +135,16 @@ def vet(
             with bar:
                 task = bar.add_task(f"vetting {adapter} under {', '.join(chosen)}", total=None)
                 campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store,
-                                   progress=show, workload=chosen_workload)
+                                   progress=show, workload=chosen_workload, target=chosen_target)
         else:
             campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store,
-                               workload=chosen_workload)
+                               workload=chosen_workload, target=chosen_target)
     except ServerError as e:
         _fail(str(e).splitlines()[0] if not os.environ.get("TAALA_DEBUG") else str(e))
     except AdapterError as e:
         _fail(f"adapter {adapter!r} could not be set up: {e}")
+    except TargetError as e:
+        _fail(str(e))
     except KeyboardInterrupt:
         Console(stderr=True).print("taala: interrupted; servers and clients stopped (no violation seen before that)")
         raise typer.Exit(EXIT_INTERRUPTED)
