@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, find, settings, target
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import target as steer
 from hypothesis.control import currently_in_test_context
 from hypothesis.errors import NoSuchExample
 from taala.adapter import Adapter
@@ -234,7 +235,7 @@ def vet(
             tally.add(result)
             verdict = judge(result.history, fenced=adapter_cls.fenced, workload=workload)
             if currently_in_test_context():  # not during the probes, which run before `find`
-                target(float(result.max_holders), label="clients believing they hold the lock")
+                steer(float(result.max_holders), label="clients believing they hold the lock")
             if verdict.violation:
                 violating[json.dumps(schedule)] = (result, verdict)
                 if not shrink_deadline and not _recurs(schedule):
