@@ -36,6 +36,7 @@ COMMANDS: dict[str, Lazy] = {
     "replay": Lazy("taala.cli.vet", "Re-execute a reproducer on fresh servers and report how often the violation recurs."),
     "adapters": Lazy("taala.cli.vet", "List the lock adapters, their backends, and their expected verdict under each fault."),
     "workloads": Lazy("taala.cli.workloads", "List the workloads `taala vet --workload` runs, with the invariants each must keep."),
+    "index": Lazy("taala.cli.index", "Write one HTML page listing every stored run of the given stores, with links to each report."),
     "cluster": Lazy("taala.cli.cluster", "Start real servers on free loopback ports, print their addresses, wait for Ctrl-C."),
 }
 SUMMARY = "Find mutual-exclusion and linearizability violations in distributed locks."
