@@ -4,6 +4,9 @@
     python benchmarks/bench_checker.py cas        # cas-register, ~100 ops (target: median <= 5 ms)
     python benchmarks/bench_checker.py lock       # 1,000,000-op lock history (target: <= 10 s, <= 1 GiB)
     python benchmarks/bench_checker.py register   # 1,000,000-op sequential one-key register (same target)
+    python benchmarks/bench_checker.py pathological  # 30 concurrent timed-out writes, --time-limit 5
+                                                     # (target: unknown, exit 3, <= 6 s whole process)
+    python benchmarks/bench_checker.py lock --workers 1 2  # the lock history once per worker count
 
 The lock and register benchmarks write the generated history to a temporary JSONL file and runs the
 real command, `python -m taala check FILE --model mutex --json`, in a child process,
@@ -15,6 +18,7 @@ repeats the phases in-process to show where the time goes.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -80,9 +84,9 @@ def _peak_rss(proc: subprocess.Popen, peak: list[int], stop: threading.Event) ->
         pass
 
 
-def _whole_process(path: Path, model: str) -> None:
+def _whole_process(path: Path, model: str, *extra: str, target: str = "<= 10 s, <= 1 GiB") -> None:
     """Run `taala check` as a child process; print its wall time and peak PSS."""
-    cmd = [sys.executable, "-m", "taala", "check", str(path), "--model", model, "--json"]
+    cmd = [sys.executable, "-m", "taala", "check", str(path), "--model", model, "--json", *extra]
     peak, stop = [0], threading.Event()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -92,8 +96,8 @@ def _whole_process(path: Path, model: str) -> None:
     wall = time.perf_counter() - started
     stop.set()
     verdict = out.split('"valid":', 1)[1].split(",", 1)[0] if '"valid":' in out else "?"
-    print(f"  taala check end to end: {wall:.2f} s, peak memory {peak[0] / 2**20:.0f} MiB, valid={verdict}, "
-          f"exit {proc.returncode}  (target: <= 10 s, <= 1 GiB)")
+    print(f"  taala check {' '.join(extra)} end to end: {wall:.2f} s, peak memory {peak[0] / 2**20:.0f} MiB, "
+          f"valid={verdict}, exit {proc.returncode}  (target: {target})")
 
 
 def bench_register(n_ops: int = 1_000_000) -> None:
@@ -114,7 +118,23 @@ def bench_register(n_ops: int = 1_000_000) -> None:
         print(f"  phases in-process: parse {t_load:.2f} s, pair {t_pair:.2f} s, check {result.elapsed_s:.2f} s")
 
 
-def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50) -> None:
+def bench_pathological(writers: int = 30, time_limit: float = 5.0) -> None:
+    """Every write times out, all concurrent, then a read of a value nobody wrote: deciding it
+    means trying every subset and order of the writes. The search must stop at the limit
+    and say unknown (exit 3), not run on or guess."""
+    events = [{"type": "invoke", "process": p, "f": "write", "value": p} for p in range(writers)]
+    events += [{"type": "info", "process": p, "f": "write", "value": p} for p in range(writers)]
+    events += [{"type": "invoke", "process": writers, "f": "read", "value": None},
+               {"type": "ok", "process": writers, "f": "read", "value": writers + 1}]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pathological.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in events))
+        print(f"pathological: {writers} concurrent timed-out writes, then a read of a value nobody wrote")
+        _whole_process(path, "cas-register", "--time-limit", str(time_limit),
+                       target=f"valid=\"unknown\", exit 3, <= {time_limit + 1:g} s")
+
+
+def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50, workers: tuple[int, ...] = ()) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lock.jsonl"
         events = lock(1, n_ops, keys, processes)
@@ -124,7 +144,8 @@ def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50) ->
         del events
         print(f"lock: {n_ops:,} ops over {keys} keys, {processes} processes, {infos:,} info ops "
               f"({path.stat().st_size / 2**20:.0f} MiB of JSONL)")
-        _whole_process(path, "mutex")
+        for w in workers or (None,):
+            _whole_process(path, "mutex", *(() if w is None else ("--workers", str(w))))
         started = time.perf_counter()
         h = taala.load(path)
         t_load = time.perf_counter() - started
@@ -139,18 +160,22 @@ def bench_lock(n_ops: int = 1_000_000, keys: int = 1000, processes: int = 50) ->
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("which", nargs="*", help="cas, lock and/or register (default: all)")
+    ap.add_argument("which", nargs="*", help="cas, lock, register and/or pathological (default: all)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[], help="lock: run `taala check --workers N` for each N")
     args = ap.parse_args()
-    args.which = args.which or ["cas", "lock", "register"]
-    if set(args.which) - {"cas", "lock", "register"}:
-        ap.error("choose from: cas, lock, register")
+    kinds = ["cas", "lock", "register", "pathological"]
+    args.which = args.which or kinds
+    if set(args.which) - set(kinds):
+        ap.error("choose from: " + ", ".join(kinds))
     print(f"machine: {machine()}")
     if "cas" in args.which:
         bench_cas()
     if "lock" in args.which:
-        bench_lock()
+        bench_lock(workers=tuple(args.workers))
     if "register" in args.which:
         bench_register()
+    if "pathological" in args.which:
+        bench_pathological()
 
 
 if __name__ == "__main__":

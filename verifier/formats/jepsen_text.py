@@ -9,10 +9,9 @@ not parse is an error, because dropping it would silently change the history.
 from __future__ import annotations
 
 import re
+import sys
 
-import edn_format
-from taala.formats.edn import _plain
-from taala.formats.event_fields import make_event
+from taala.formats.event_fields import _PROCESSES, make_event
 from taala.history import Event, HistoryError
 
 OP_LINE = re.compile(r"(?:^|\s)(:?[\w.\-]+)\t:(invoke|ok|fail|info)\t:?([^\t]+)(?:\t(.*))?$")
@@ -50,6 +49,10 @@ def _edn(text: str, what: str, source: str | None, line: int):
     simple, value = simple_edn(text)
     if simple:
         return value
+    import edn_format  # ~30 ms to import: only for values the simple reader above does not take
+
+    from taala.formats.edn import _plain
+
     try:
         forms = edn_format.loads_all(text)
         if len(forms) != 1:
@@ -63,14 +66,22 @@ def _edn(text: str, what: str, source: str | None, line: int):
 
 def parse(text: str, *, source: str | None = None, independent: bool = False) -> list[Event]:
     events: list[Event] = []
+    append, search, simple, intern = events.append, OP_LINE.search, simple_edn, sys.intern
     # split on "\n" only: Clojure prints some control characters raw inside strings
     for lineno, raw in enumerate(text.split("\n"), start=1):
-        raw = raw.rstrip("\r")
-        m = OP_LINE.search(raw)
+        m = search(raw.rstrip("\r"))
         if m is None:
             continue
         process_s, etype, f, rest = m.groups()
         process: int | str = int(process_s) if _INTEGER.fullmatch(process_s) else process_s.lstrip(":")
+        if not independent and rest is not None and "\t" not in rest and type(process) is int:
+            # The common line (an integer process, a simple value, no error): straight to an
+            # Event, as make_event's own fast path would build it, without the dict.
+            ok, value = simple(rest)
+            if ok and f == f.strip():
+                append(Event(len(events), etype, _PROCESSES.setdefault(process, process), intern(f), value, None, None,
+                             None, lineno))
+                continue
         value, error = None, None
         if rest is not None:
             value_s, _, error_s = rest.partition("\t")
@@ -78,7 +89,7 @@ def parse(text: str, *, source: str | None = None, independent: bool = False) ->
             if error_s.strip():
                 error = _edn(error_s, "error", source, lineno)
         fields = {"process": process, "type": etype, "f": f.strip(), "value": value, "error": error}
-        events.append(make_event(fields, len(events), line=lineno, source=source, independent=independent))
+        append(make_event(fields, len(events), line=lineno, source=source, independent=independent))
     if not events and text.strip():
         raise HistoryError("no Jepsen op lines (PROCESS<TAB>:TYPE<TAB>:F<TAB>VALUE) found", source=source)
     return events
