@@ -30,7 +30,7 @@ def _agree(history, spec):
 
 
 @pytest.mark.parametrize("spec", sorted(MODELS))
-def test_search_agrees_with_brute_force_on_random_histories(spec):
+def test_search_agrees_with_brute_force_on_random_histories(spec, search_path):
     verdicts = []
 
     @SETTINGS
@@ -44,7 +44,7 @@ def test_search_agrees_with_brute_force_on_random_histories(spec):
 
 
 @pytest.mark.parametrize("spec", sorted(MODELS))
-def test_simulated_linearizable_histories_are_valid(spec):
+def test_simulated_linearizable_histories_are_valid(spec, search_path):
     @SETTINGS
     @given(simulated_history(spec))
     def run(history):
@@ -69,7 +69,7 @@ def _agree_in_pieces(history, spec, max_carried):
 
 @pytest.mark.parametrize("max_carried", [1, 10_000])
 @pytest.mark.parametrize("spec", sorted(MODELS))
-def test_piecewise_search_agrees_with_brute_force(spec, max_carried):
+def test_piecewise_search_agrees_with_brute_force(spec, max_carried, search_path):
     verdicts = []
 
     @SETTINGS
