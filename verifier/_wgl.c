@@ -8,13 +8,15 @@
  * linearized ops, state number) in one flat array. The oracle tests in tests/checker run
  * every history through both paths.
  *
- * search(call, ret, ops, step, init, inconsistent, deadline, cache_limit, want_path)
+ * search(call, ret, ops, step, init, inconsistent, deadline, cache_limit, want_path, verbose)
  *   call, ret: lists of n ints (history positions; ret -1 for an op with no required return)
  *   ops: the n operations; step(state, op) the model's step; `inconsistent` its refusal
  *   deadline: time.monotonic() value, or a negative number for none
- * returns (verdict, steps, path): verdict 0 linearizable, 1 illegal, 2 unknown, 3 the table
- * outgrew its memory bound (the caller searches in Python); path a list of (op index, state
- * after) when linearizable and want_path, else None. Exceptions of `step` propagate.
+ * returns (verdict, steps, path, longest): verdict 0 linearizable, 1 illegal, 2 unknown, 3 the
+ * table outgrew its memory bound (the caller searches in Python); path a list of (op index,
+ * state after) when linearizable and want_path, else None; longest, with verbose, up to three
+ * longest partial linearizations (lists like path) met at dead ends, else None. Exceptions of
+ * `step` propagate.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -188,9 +190,9 @@ static PyObject *search(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *call_list, *ret_list, *ops, *step, *init, *inconsistent, *result = NULL;
     Py_ssize_t cache_limit;
     double deadline;
-    int want_path;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOOdnp", &PyList_Type, &call_list, &PyList_Type, &ret_list, &PyList_Type, &ops,
-                          &step, &init, &inconsistent, &deadline, &cache_limit, &want_path))
+    int want_path, verbose;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOOdnpp", &PyList_Type, &call_list, &PyList_Type, &ret_list, &PyList_Type, &ops,
+                          &step, &init, &inconsistent, &deadline, &cache_limit, &want_path, &verbose))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(call_list);
     if (PyList_GET_SIZE(ops) != n) {
@@ -204,6 +206,8 @@ static PyObject *search(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t *st_node = NULL, *st_state = NULL, *st_limit = NULL;
     uint64_t *lin = calloc(stride, 8), *key = calloc(stride, 8);
     Seen seen = {0};
+    Py_ssize_t *lp_code[3] = {NULL, NULL, NULL}, *lp_state[3] = {NULL, NULL, NULL}, best = -1, n_longest = 0;
+    PyObject *longest = NULL;
     Table tab = {ops, step, inconsistent, PyList_New(0), PyDict_New(), calloc(64, sizeof(int32_t *)), (size_t)n, 0, 64, 0};
     if (!call || !ret || !order || !lin || !key) goto nomem_or_error;
     if (!tab.states || !tab.index || !tab.rows || PyList_Append(tab.states, init) < 0) goto nomem_or_error;
@@ -236,6 +240,11 @@ static PyObject *search(PyObject *Py_UNUSED(self), PyObject *args) {
     st_state = malloc(sizeof(Py_ssize_t) * (n + 1));
     st_limit = malloc(sizeof(Py_ssize_t) * (n + 1));
     if (!entry || !pos || !nxt || !prv || !node_of_ret || !st_node || !st_state || !st_limit) goto nomem;
+    for (int k = 0; verbose && k < 3; k++) {
+        lp_code[k] = malloc(sizeof(Py_ssize_t) * (n + 1));
+        lp_state[k] = malloc(sizeof(Py_ssize_t) * (n + 1));
+        if (!lp_code[k] || !lp_state[k]) goto nomem;
+    }
     for (Py_ssize_t k = 0; k < m + 2; k++) nxt[k] = prv[k] = -1, entry[k] = pos[k] = 0;
     Py_ssize_t ohead = m + 1, last_req = 0, last_opt = ohead;
     for (Py_ssize_t k = 0; k < m; k++) {
@@ -273,6 +282,15 @@ static PyObject *search(PyObject *Py_UNUSED(self), PyObject *args) {
             candidate = node;
         } else {
             if (onode < 0 || pos[onode] > limit) {
+                if (verbose && depth >= best) { /* a dead end: keep up to three of the longest */
+                    if (depth > best) best = depth, n_longest = 0;
+                    if (n_longest < 3) {
+                        Py_ssize_t *c = lp_code[n_longest], *a = lp_state[n_longest];
+                        for (Py_ssize_t i = 0; i < depth; i++)
+                            c[i] = entry[st_node[i]], a[i] = i + 1 < depth ? st_state[i + 1] : state;
+                        n_longest++;
+                    }
+                }
                 if (!depth) {
                     verdict = 1;
                     break;
@@ -358,7 +376,33 @@ static PyObject *search(PyObject *Py_UNUSED(self), PyObject *args) {
             PyList_SET_ITEM(path, i, item);
         }
     }
-    result = Py_BuildValue("(iLN)", verdict, steps, path);
+    if (verdict == 1 && verbose) {
+        longest = PyList_New(n_longest);
+        if (!longest) {
+            Py_DECREF(path);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < n_longest; k++) {
+            PyObject *one = PyList_New(best);
+            if (!one) {
+                Py_DECREF(path);
+                goto done;
+            }
+            PyList_SET_ITEM(longest, k, one);
+            for (Py_ssize_t i = 0; i < best; i++) {
+                PyObject *item = Py_BuildValue("(nO)", lp_code[k][i], PyList_GET_ITEM(tab.states, lp_state[k][i]));
+                if (!item) {
+                    Py_DECREF(path);
+                    goto done;
+                }
+                PyList_SET_ITEM(one, i, item);
+            }
+        }
+    } else {
+        longest = Py_None;
+        Py_INCREF(Py_None);
+    }
+    result = Py_BuildValue("(iLNO)", verdict, steps, path, longest);
     goto done;
 nomem_or_error:
     if (PyErr_Occurred()) goto done;
@@ -372,6 +416,8 @@ done:
         free(tab.rows);
     }
     free(call), free(ret), free(order), free(lin), free(key), free(seen.slots);
+    Py_XDECREF(longest);
+    for (int k = 0; k < 3; k++) free(lp_code[k]), free(lp_state[k]);
     free(entry), free(pos), free(nxt), free(prv), free(node_of_ret), free(st_node), free(st_state), free(st_limit);
     return result;
 }

@@ -16,8 +16,8 @@ bitsets, and avoids attribute lookups inside the loop. Clearing the `seen` cache
 grows past `cache_limit` keeps memory bounded and is always sound (the cache only prunes).
 
 When the C extension `taala._wgl` was built (`pip install` compiles it if a C compiler is
-there; it is optional), plain searches (not `verbose`, no `ends`) run its copy of this
-loop, about ten times faster: same candidates in the same order, same steps, each (state,
+there; it is optional), searches without `ends` run its copy of this loop, about ten
+times faster: same candidates in the same order, same steps, each (state,
 op) step asked of the model once. Set `compiled = None` to force the Python loop (the
 oracle tests run both).
 """
@@ -82,8 +82,8 @@ def search(
     subset of indeterminate ops that may take effect is an ending of its own). Pieces of a
     part cut at quiescent points (`taala.pieces`) are searched this way.
     """
-    if compiled is not None and not verbose and ends is None:
-        found = _search_compiled(ops, model, deadline, cache_limit, want_linearization, init)
+    if compiled is not None and ends is None:
+        found = _search_compiled(ops, model, deadline, cache_limit, want_linearization, init, verbose)
         if found is not None:
             return found
     n = len(ops)
@@ -219,18 +219,21 @@ def search(
 _COMPILED_VERDICTS = (LINEARIZABLE, ILLEGAL, UNKNOWN)
 
 
-def _search_compiled(ops, model: Model, deadline, cache_limit: int, want_linearization: bool, init) -> SearchResult | None:
+def _search_compiled(ops, model: Model, deadline, cache_limit: int, want_linearization: bool, init,
+                     verbose: bool) -> SearchResult | None:
     """The same search in `taala._wgl`; None when its transition table outgrew its bound."""
     ops = list(ops)
     call = [op.call for op in ops]
     ret = [op.ret if op.status == OK else -1 for op in ops]
     state = model.init() if init is FROM_MODEL else init
-    code, steps, path = compiled.search(call, ret, ops, model.step, state, INCONSISTENT,
-                                        -1.0 if deadline is None else deadline, cache_limit, want_linearization)
+    code, steps, path, longest = compiled.search(call, ret, ops, model.step, state, INCONSISTENT,
+                                                 -1.0 if deadline is None else deadline, cache_limit,
+                                                 want_linearization, verbose)
     if code == 3:
         return None
     found = [(ops[i], after) for i, after in path] if path is not None else None
-    return SearchResult(_COMPILED_VERDICTS[code], steps, linearization=found)
+    longest = [[(ops[i], after) for i, after in one] for one in longest or ()]
+    return SearchResult(_COMPILED_VERDICTS[code], steps, linearization=found, longest=longest)
 
 
 def _path(stack, ops, entry, final_state) -> list[tuple[Operation, Any]]:

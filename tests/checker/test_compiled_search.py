@@ -2,7 +2,7 @@
 
 Besides the oracle tests (tests/checker/test_against_oracle.py runs every history through
 both paths), this compares the two searches directly: same verdict, same number of model
-steps, same linearization, on histories larger than brute force can judge.
+steps, same linearization (and, verbose, the same longest partial ones), on histories larger than brute force can judge.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ def test_same_verdict_steps_and_linearization(spec, strategy, monkeypatch):
             assert fast.linearization == slow.linearization
             small_cache = both(ops, model, monkeypatch, cache_limit=2)
             assert small_cache[1].verdict == small_cache[0].verdict == slow.verdict
+            slow, fast = both(ops, model, monkeypatch, verbose=True)  # explain's search
+            assert (fast.verdict, fast.steps, fast.longest) == (slow.verdict, slow.steps, slow.longest)
 
     run()
 

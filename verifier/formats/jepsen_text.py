@@ -66,20 +66,27 @@ def _edn(text: str, what: str, source: str | None, line: int):
 
 def parse(text: str, *, source: str | None = None, independent: bool = False) -> list[Event]:
     events: list[Event] = []
-    append, search, simple, intern = events.append, OP_LINE.search, simple_edn, sys.intern
+    append, search, intern = events.append, OP_LINE.search, sys.intern
+    # The same few process names and values recur on every line: each is read once per file.
+    processes: dict[str, int | str] = {}
+    simple_values: dict[str, tuple[bool, object]] = {}
     # split on "\n" only: Clojure prints some control characters raw inside strings
     for lineno, raw in enumerate(text.split("\n"), start=1):
         m = search(raw.rstrip("\r"))
         if m is None:
             continue
         process_s, etype, f, rest = m.groups()
-        process: int | str = int(process_s) if _INTEGER.fullmatch(process_s) else process_s.lstrip(":")
+        process = processes.get(process_s)
+        if process is None:
+            process = processes[process_s] = int(process_s) if _INTEGER.fullmatch(process_s) else process_s.lstrip(":")
         if not independent and rest is not None and "\t" not in rest and type(process) is int:
             # The common line (an integer process, a simple value, no error): straight to an
             # Event, as make_event's own fast path would build it, without the dict.
-            ok, value = simple(rest)
-            if ok and f == f.strip():
-                append(Event(len(events), etype, _PROCESSES.setdefault(process, process), intern(f), value, None, None,
+            known = simple_values.get(rest)
+            if known is None:
+                known = simple_values[rest] = simple_edn(rest)
+            if known[0] and f == f.strip():
+                append(Event(len(events), etype, _PROCESSES.setdefault(process, process), intern(f), known[1], None, None,
                              None, lineno))
                 continue
         value, error = None, None
