@@ -64,31 +64,44 @@ def _edn(text: str, what: str, source: str | None, line: int):
         raise HistoryError(f"cannot read the {what} {text[:60]!r}: {e}", source=source, line=line) from None
 
 
+_HEAD = re.compile(r"(?:^|\s)(:?[\w.\-]+)$")  # OP_LINE's process token, at the end of the text before the first tab
+_TYPE_FIELD = {":invoke": "invoke", ":ok": "ok", ":fail": "fail", ":info": "info"}
+
+
 def parse(text: str, *, source: str | None = None, independent: bool = False) -> list[Event]:
     events: list[Event] = []
     append, search, intern = events.append, OP_LINE.search, sys.intern
-    # The same few process names and values recur on every line: each is read once per file.
-    processes: dict[str, int | str] = {}
+    # The same few heads (log prefix and process), values and op names recur on every line:
+    # each is read once per file. A line of exactly four tab-separated fields with an integer
+    # process and a simple value is built straight into an Event, as OP_LINE and make_event's
+    # fast path would build it; anything else takes the general path below.
+    heads: dict[str, int | None] = {}
     simple_values: dict[str, tuple[bool, object]] = {}
     # split on "\n" only: Clojure prints some control characters raw inside strings
     for lineno, raw in enumerate(text.split("\n"), start=1):
-        m = search(raw.rstrip("\r"))
+        line = raw.rstrip("\r")
+        fields = line.split("\t")
+        if len(fields) == 4 and not independent:
+            head, type_s, f_s, rest = fields
+            etype = _TYPE_FIELD.get(type_s)
+            if etype is not None and len(f_s) > 1 and f_s[0] == ":":
+                process = heads.get(head, False)
+                if process is False:
+                    m = _HEAD.search(head)
+                    process = heads[head] = int(m.group(1)) if m and _INTEGER.fullmatch(m.group(1)) else None
+                known = simple_values.get(rest)
+                if known is None:
+                    known = simple_values[rest] = simple_edn(rest)
+                f = f_s[1:]
+                if process is not None and known[0] and f == f.strip():
+                    append(Event(len(events), etype, _PROCESSES.setdefault(process, process), intern(f), known[1],
+                                 None, None, None, lineno))
+                    continue
+        m = search(line)
         if m is None:
             continue
         process_s, etype, f, rest = m.groups()
-        process = processes.get(process_s)
-        if process is None:
-            process = processes[process_s] = int(process_s) if _INTEGER.fullmatch(process_s) else process_s.lstrip(":")
-        if not independent and rest is not None and "\t" not in rest and type(process) is int:
-            # The common line (an integer process, a simple value, no error): straight to an
-            # Event, as make_event's own fast path would build it, without the dict.
-            known = simple_values.get(rest)
-            if known is None:
-                known = simple_values[rest] = simple_edn(rest)
-            if known[0] and f == f.strip():
-                append(Event(len(events), etype, _PROCESSES.setdefault(process, process), intern(f), known[1], None, None,
-                             None, lineno))
-                continue
+        process = int(process_s) if _INTEGER.fullmatch(process_s) else process_s.lstrip(":")
         value, error = None, None
         if rest is not None:
             value_s, _, error_s = rest.partition("\t")
