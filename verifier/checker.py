@@ -12,10 +12,11 @@ violation. Operations the model cannot interpret are rejected up front with thei
 from __future__ import annotations
 
 import time
+from operator import attrgetter
 
 from taala.checks import deadlock, fencing, overlap
 from taala.gcpause import paused_gc
-from taala.history import History, HistoryError
+from taala.history import NEMESIS, History, HistoryError
 from taala.linearizability import check as check_linearizability
 from taala.model import Model
 from taala.result import CheckResult
@@ -49,8 +50,13 @@ def check(
         elapsed_s=time.monotonic() - started,
         checks=checks,
         source=history.source,
-        nemesis_events=sum(1 for e in history.events if e.is_nemesis),
+        nemesis_events=_nemesis_events(history),
     )
+
+
+def _nemesis_events(history: History) -> int:
+    """How many events are the nemesis's: counted in C (a generator over 2 M events costs 0.3 s)."""
+    return list(map(attrgetter("process"), history.events)).count(NEMESIS)
 
 
 def _several_keys(ops) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
 
 from taala.history import OK, Operation, key_name
 from taala.model import LockSemantics
@@ -39,7 +40,7 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
                 events.append((op.ret, _GOT if op.status == OK else _GAVE_UP, op))
         elif f in release:
             events.append((op.call, _RELEASE, op))
-    events.sort(key=lambda e: e[0])
+    events.sort(key=itemgetter(0))
     holders: dict = defaultdict(dict)  # key -> {process: acquire op}
     waiting: dict = {}  # process -> acquire op it is blocked in
     for _, what, op in events:
