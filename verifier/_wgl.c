@@ -26,7 +26,7 @@
 #include <time.h>
 
 #define CLOCK_EVERY 1024
-#define SEEN_MAX_BYTES ((size_t)512 << 20) /* clearing the cache is sound; memory is bounded */
+#define SEEN_MAX_BYTES ((size_t)256 << 20) /* clearing the cache is sound; memory is bounded */
 #define TABLE_MAX_BYTES ((size_t)256 << 20)
 #define NOT_ASKED (-2)
 #define TOO_BIG (-4)
