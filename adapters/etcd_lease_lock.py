@@ -15,7 +15,9 @@ Like every lease lock without fencing it is unsafe once a holder outlives its le
 holder paused (GC), slow, or cut off past the TTL still believes it holds the lock after
 the lease expired and the key was taken by the next client. Jepsen's etcd 3.4.3 analysis
 calls etcd locks "fundamentally unsafe" for exactly this; the key's create revision is the
-fencing token that fixes it (`etcd-lease-lock-fenced`).
+fencing token that fixes it (`etcd-lease-lock-fenced`). A node cut off from its peers
+(`node-partition`) for longer than the lease does it as well, with no new mechanism: the
+holder sits in its critical section while the fault lasts, and nothing renews its lease.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class EtcdLeaseLock(Adapter):
         "slow": unsafe("no keepalive: a holder working past its lease loses the key without knowing"),
         "pause": unsafe("a holder paused past its lease still believes it holds the lock (Jepsen, etcd 3.4.3)"),
         "partition": unsafe("a holder cut off past its lease cannot know the key expired and was taken"),
+        "node-partition": unsafe("no keepalive: a holder that outlasts its lease while a node is cut off loses the key"),
     }
 
     def __init__(self, addresses, *, ttl, client, resource=None):

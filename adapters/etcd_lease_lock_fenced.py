@@ -21,6 +21,7 @@ class FencedEtcdLeaseLock(EtcdLeaseLock):
         "none": safe("fencing tokens order every access"),
         "pause": safe("a holder paused past its lease comes back with an older revision, which the resource rejects"),
         "partition": safe("a holder cut off past its lease comes back with an older revision, which is rejected"),
+        "node-partition": safe("the quorum's revisions only grow: a holder that outlasted its lease has the older one"),
     }
 
     def _token(self, value, revision):

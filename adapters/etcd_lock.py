@@ -21,7 +21,10 @@ lock after its key expired and the next waiter was answered. Jepsen's etcd 3.4.3
 calls etcd's locks "fundamentally unsafe" for exactly this. `Unlock` deletes whatever key it
 is given and always answers OK, so a stale holder's release cannot tell either (it cannot
 harm the next holder: keys are unique per lease). A slow holder is safe: its keep-alives
-carry on. `etcd-lock-fenced` adds the fencing token.
+carry on. A node cut off from its peers (`node-partition`) breaks it too: etcd3gw talks to
+one node, whose keep-alives cannot reach the leader while it is cut off, so a holder on
+that node loses its lease after one TTL (found as `[acquire 0, node 0 cut off for 1.12
+leases, acquire 1]`). `etcd-lock-fenced` adds the fencing token.
 
 etcd 3.4 as packaged grants leases in whole seconds and no shorter than 1.5 election
 timeouts (1 s here), rounded up: 2 s. Client c talks to node c mod 3.
@@ -56,6 +59,7 @@ class EtcdLock(Adapter):
         "slow": safe("the keep-alive thread keeps renewing the lease while the holder works"),
         "pause": unsafe("a holder paused past its lease stops renewing it: the key expires, the next waiter is answered"),
         "partition": unsafe("a holder cut off past its lease cannot renew it, nor learn that its key expired"),
+        "node-partition": unsafe("a holder whose one node is cut off from the quorum cannot renew its lease: the key expires"),
     }
 
     def __init__(self, addresses, *, ttl, client, resource=None):

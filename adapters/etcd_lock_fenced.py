@@ -23,6 +23,7 @@ class FencedEtcdLock(EtcdLock):
         "slow": safe("the keep-alive renews the lease; tokens order every access anyway"),
         "pause": safe("a holder paused past its lease comes back with an older revision, which the resource rejects"),
         "partition": safe("a holder cut off past its lease comes back with an older revision, which is rejected"),
+        "node-partition": safe("the quorum's revisions only grow: a holder whose lease lapsed has the older one"),
     }
 
     def acquire(self, key):
