@@ -85,3 +85,15 @@ def test_bare_install_names_the_extra_a_command_needs(installed, tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert "pip install 'taala[vet]'" in done.stderr
+
+
+def test_every_subpackage_is_listed_for_packaging():
+    """A package missing from pyproject's list installs fine in editable mode and breaks a
+    real install: every folder of the source with an __init__.py must be named."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {"taala." + p.parent.relative_to(root / "verifier").as_posix().replace("/", ".")
+             for p in (root / "verifier").glob("**/__init__.py") if p.parent != root / "verifier"}
+    assert found <= listed, f"not in pyproject.toml's packages: {sorted(found - listed)}"
