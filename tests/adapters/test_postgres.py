@@ -129,7 +129,9 @@ def test_a_terminated_holder_loses_the_lock_and_its_client_cannot_tell(name, mak
 
 
 def _reproducer(adapter: str, schedule: list) -> dict:
-    return {"taala_reproducer": REPRODUCER_VERSION, "adapter": adapter, "ttl": 0.25, "clients": 2,
+    # a 1 s lease: lock_timeout is 2 leases, and under load PostgreSQL once took longer than
+    # 0.5 s to end a killed session, so the waiter timed out instead of getting the lock
+    return {"taala_reproducer": REPRODUCER_VERSION, "adapter": adapter, "ttl": 1.0, "clients": 2,
             "schedule": schedule}
 
 
