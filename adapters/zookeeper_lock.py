@@ -72,13 +72,17 @@ class ZooKeeperLock(Adapter):
             raise ValueError(f"ZooKeeper grants sessions of {lowest:g}..{highest:g} s, not the {ttl:g} s lease asked for")
         self.locks: dict = {}
 
-    def _lock(self, key):
-        if key not in self.locks:
-            self.locks[key] = self.zk.Lock(f"/taala/{key}", identifier=f"client-{self.client}-{uuid.uuid4().hex[:8]}")
-        return self.locks[key]
+    def _recipe(self, path: str, identifier: str, mode: str | None):
+        """The kazoo recipe object for one lock path (a subclass picks another recipe)."""
+        return self.zk.Lock(path, identifier=identifier)
 
-    def acquire(self, key):
-        lock = self._lock(key)
+    def _lock(self, key, mode=None):
+        if (key, mode) not in self.locks:
+            self.locks[(key, mode)] = self._recipe(f"/taala/{key}", f"client-{self.client}-{uuid.uuid4().hex[:8]}", mode)
+        return self.locks[(key, mode)]
+
+    def acquire(self, key, mode=None):  # `mode` only for a subclass with `modes` (kazoo's read/write lock)
+        lock = self._lock(key, mode)
         try:
             if not lock.acquire(timeout=self.max_wait * self.ttl):
                 return None  # kazoo removed its contender node: certainly not acquired
@@ -89,8 +93,8 @@ class ZooKeeperLock(Adapter):
     def _token(self, lock):
         return lock.node
 
-    def release(self, key, token):
-        return bool(self._lock(key).release())
+    def release(self, key, token, mode=None):
+        return bool(self._lock(key, mode).release())
 
     def close(self):
         self.zk.stop()

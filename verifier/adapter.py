@@ -20,6 +20,17 @@ The runner only calls:
 - `release(key, token)` -> True if released, False if the lock refused (e.g. "not yours");
 - `close()`.
 
+A lock with several acquire modes (a readers-writer lock) lists them in `modes`, the
+exclusive one first (it is the default: a schedule step without a mode uses it, so every
+probe and reproducer written for mutexes still runs). The runner then calls
+`acquire(key, mode=m)` and `release(key, token, mode=m)` with the mode of that acquire,
+and records the ops as `acquire-m`/`release-m`, which the adapter's `model` must know
+(`rw-lock`: `acquire-read`, `acquire-write`, ...). Adapters without modes keep the plain
+signatures. `model` names what the lock history is judged by (`taala.models` syntax,
+e.g. "rw-lock" or "semaphore:permits=2"); None means `mutex` (`fenced-mutex` when fenced).
+A lock that admits several holders needs more clients to be exceeded: `clients` is how
+many a campaign runs at least (a semaphore of N permits: N + 1).
+
 Clients must never retry a write on their own after a timeout (redis-py does by default):
 a retried `SET NX` that had in fact succeeded turns one acquire into two.
 
@@ -76,6 +87,9 @@ class Adapter:
     # Liveness: once the faults heal and every holder has released, a new client must get the
     # lock within this many leases (plus max_wait); None promises nothing.
     liveness: ClassVar[float | None] = 2.0
+    modes: ClassVar[tuple[str, ...]] = ()  # acquire modes, the exclusive default first; () = one mode
+    model: ClassVar[str | None] = None  # what the lock history is judged by; None: (fenced-)mutex
+    clients: ClassVar[int] = 2  # fewest clients a campaign needs to exceed the lock
 
     def __init__(self, addresses: list[str], *, ttl: float, client: int, resource: str | None = None):
         self.addresses = addresses
@@ -95,6 +109,11 @@ class Adapter:
     @classmethod
     def faults(cls) -> list[str]:
         return list(cls.expectations)
+
+    @classmethod
+    def judged_by(cls) -> str:
+        """The model the lock history is judged by, as `taala.models.get` reads it."""
+        return cls.model or ("fenced-mutex" if cls.fenced else "mutex")
 
 
 def session_user(client: int) -> str:

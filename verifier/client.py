@@ -103,11 +103,12 @@ def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, c
 
 
 def _run(adapter: Adapter, store: Resource | Store, command: str, key: str, arg: Any) -> tuple:
-    if command == "acquire":
-        token = adapter.acquire(key)
+    if command == "acquire":  # a lock with modes is told which (`Adapter.modes`); arg is the mode
+        token = adapter.acquire(key, mode=arg) if adapter.modes else adapter.acquire(key)
         return (OK, token, None) if token else (FAIL, None, None)
-    if command == "release":
-        return (OK, None, None) if adapter.release(key, arg) else (FAIL, None, None)
+    if command == "release":  # arg: the token, or (token, mode) for a lock with modes
+        released = adapter.release(key, arg[0], mode=arg[1]) if adapter.modes else adapter.release(key, arg)
+        return (OK, None, None) if released else (FAIL, None, None)
     if command == "wread":  # a workload's data (`taala.workload`)
         return (OK, store.read(arg["op"]), None)
     if command == "wwrite":

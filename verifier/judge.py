@@ -4,7 +4,9 @@ The history of a run mixes two objects, so it is judged in two parts with the or
 checker (nemesis events go with both):
 
 - the lock (`acquire`/`release` on key "lock") against `mutex`, or `fenced-mutex` when
-  the adapter hands out fencing tokens, plus the direct overlap check: two holders;
+  the adapter hands out fencing tokens, or the model the adapter declares (`rw-lock` for
+  `acquire-read`/`acquire-write`, `semaphore:permits=2`), plus the direct overlap check:
+  more holders than the lock admits;
 - the resource (`read`/`cas` on key "resource") against `cas-register` starting at 0:
   a lost update is a `cas` from a value the register no longer held: the damage; or,
   when the clients ran a workload (`taala.workload`), that workload's invariants.
@@ -17,18 +19,29 @@ checked and reported, but two believers are not a violation there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Container
+from dataclasses import dataclass, replace
 
 from taala.checker import check
 from taala.history import History
 from taala.models.cas_register import CasRegister
 from taala.models.fenced_mutex import FencedMutex
+from taala.models import get as get_model
 from taala.models.mutex import Mutex
 from taala.result import CheckOutcome, CheckResult, Counterexample
 from taala.workload import Workload
 from taala.workload import judge as judge_workload
 
-LOCK_FS = {"acquire", "release"}
+
+
+class _LockFs:
+    """The lock's ops: `acquire`/`release`, with or without a mode (`acquire-read`)."""
+
+    def __contains__(self, f: object) -> bool:
+        return isinstance(f, str) and f.partition("-")[0] in ("acquire", "release")
+
+
+LOCK_FS = _LockFs()
 RESOURCE_FS = {"read", "cas"}
 
 
@@ -67,17 +80,25 @@ class Verdict:
         }
 
 
-def part(history: History, fs: set[str]) -> History:
+def part(history: History, fs: Container[str]) -> History:
     """The events of ops named in `fs`, with the nemesis's: the history a verdict part is about
     (its op indices are the ones that part's counterexample names)."""
     events = [e for e in history.events if e.is_nemesis or e.f in fs]
     return History(events, source=history.source)
 
 
-def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload: Workload | None = None) -> Verdict:
-    """With a `workload`, the resource part is its invariants (`taala.workload.judge`)."""
-    lock_model = FencedMutex() if fenced else Mutex()
-    lock = check(part(history, LOCK_FS), lock_model, time_limit=time_limit, workers=1)
+def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload: Workload | None = None,
+          model: str | None = None) -> Verdict:
+    """With a `workload`, the resource part is its invariants (`taala.workload.judge`).
+    `model`: the lock's model as the adapter declares it (`Adapter.model`); None: (fenced-)mutex."""
+    lock_part = part(history, LOCK_FS)
+    if model is None:
+        lock_model = FencedMutex() if fenced else Mutex()
+    else:
+        lock_model = get_model(model)
+        if not lock_model.lock or not lock_model.lock.fenced:
+            lock_part = _without_tokens(lock_part)
+    lock = check(lock_part, lock_model, time_limit=time_limit, workers=1)
     if workload is not None:
         resource = judge_workload(history, workload)
     else:
@@ -88,3 +109,10 @@ def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload:
     else:
         verdict.violation = resource.valid is False or (lock.valid is False and not fenced)
     return verdict
+
+
+def _without_tokens(history: History) -> History:
+    """The lock ops without the adapter's tokens: an unfenced lock's token is its own business
+    (a znode path), and a declared model may read an op's value (a semaphore: how many permits)."""
+    events = [e if e.is_nemesis else replace(e, value=None) for e in history.events]
+    return History(events, source=history.source)

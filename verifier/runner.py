@@ -50,7 +50,6 @@ from taala.target import Target
 from taala.workload import Workload, load
 
 LOCK_KEY, RESOURCE_KEY = "lock", "resource"
-DRAIN_ROUNDS = 4  # release-and-wait rounds at the end of a run (each waiter may take the lock once)
 PATIENCE_LEASES, PATIENCE_MAX_S = 0.1, 0.2  # how long a step waits for its op before moving on
 
 
@@ -267,6 +266,8 @@ class _Session:
         self.pid_of = {c: c for c in range(clients)}  # client slot -> current Jepsen process id
         self.next_pid = clients
         self.tokens: dict[int, Any] = {}  # slot -> token of the hold it believes it has
+        self.modes = env.adapter_cls.modes  # acquire modes, the default first; () for a plain lock
+        self.held_mode: dict[int, str] = {}  # slot -> mode of its hold (or of its acquire in flight)
         self.seen: dict[int, int] = {}  # slot -> resource value read and not yet written back
         self.max_holders = 0
         self.outcomes: Counter = Counter()
@@ -280,7 +281,7 @@ class _Session:
             return self.wait(step[1])
         if kind in REGISTRY:
             return self.fault(step)
-        return getattr(self, "step_" + kind)(step[1])
+        return getattr(self, "step_" + kind)(*step[1:])  # an acquire may carry its mode
 
     # --- client processes and ops ---------------------------------------------------------
 
@@ -359,17 +360,24 @@ class _Session:
     def drain(self) -> None:
         """Let every op finish and every holder release, so nothing outlives the run.
 
-        Idle holders release first, then the ops in flight are awaited: a blocking acquire
-        queued behind an idle holder gets the lock at once instead of waiting out its
-        timeout (the lock's whole `max_wait`, seconds per run with long leases)."""
-        for _ in range(DRAIN_ROUNDS):
+        Idle holders release, then the ops in flight are watched a patience window at a
+        time, and whoever became an idle holder meanwhile releases at once: a blocking
+        acquire queued behind a holder gets the lock right after it, instead of waiting
+        out its timeout (the lock's whole `max_wait`, seconds per run with long leases)
+        behind a holder whose own acquire was still landing (a reader granted just as the
+        drain began, with a writer queued behind it). The drain sends no acquire, so it
+        ends once every op in flight has."""
+        while True:
             busy = {c for c, t in self.inflight.items() if t.is_alive()}
             for c in [c for c in self.tokens if c not in busy]:
                 self.step_release(c)
-            for c in list(self.inflight):
-                self.settle(c)
-            if not self.tokens:
-                return
+            alive = [t for t in self.inflight.values() if t.is_alive()]
+            if not alive and not self.tokens:
+                break
+            if alive:
+                alive[0].join(self.patience)
+        for c in list(self.inflight):
+            self.settle(c)
 
     def probe(self, slot: int) -> bool | None:
         """Can a fresh client take the lock (and give it back) within the declared leases?"""
@@ -379,9 +387,10 @@ class _Session:
         deadline = time.monotonic() + (promise + self.env.adapter_cls.max_wait) * self.ttl + 1.0
         while True:
             proc = self.client(slot)  # a slot past the schedule's clients: never seen before
-            status, token, _ = proc.call("acquire", self.env.lock_key, timeout=self.op_timeout)
+            mode = self.modes[0] if self.modes else None
+            status, token, _ = proc.call("acquire", self.env.lock_key, mode, timeout=self.op_timeout)
             if status == OK:
-                proc.call("release", self.env.lock_key, token, timeout=self.op_timeout)
+                proc.call("release", self.env.lock_key, self._release_arg(token, mode), timeout=self.op_timeout)
                 return True
             if status == INFO:
                 self.procs.pop(slot).kill()
@@ -391,19 +400,28 @@ class _Session:
 
     # --- client steps: only what a client acting on its belief would do -------------------
 
-    def step_acquire(self, c: int, patient: bool = True) -> bool:
+    def _f(self, f: str, mode: str | None) -> str:
+        """The op's name in the history: `acquire-read` for a lock with modes, else `acquire`."""
+        return f"{f}-{mode}" if mode is not None else f
+
+    def _release_arg(self, token: Any, mode: str | None) -> Any:
+        return (token, mode) if self.modes else token
+
+    def step_acquire(self, c: int, mode: str | None = None, *, patient: bool = True) -> bool:
         self.settle(c)
         with self.mu:
             if c in self.tokens:  # a holder does not take its own lock again
                 return False
             self.contended |= bool(self.tokens) or any(x != c and t.is_alive() for x, t in self.inflight.items())
+        mode = (mode or self.modes[0]) if self.modes else None
+        self.held_mode[c] = mode
 
         def took(status: str, token: Any) -> None:
             if status == OK:
                 self.tokens[c] = token
                 self.max_holders = max(self.max_holders, len(self.tokens))
 
-        self.dispatch(c, "acquire", "acquire", LOCK_KEY, then=took, patient=patient)
+        self.dispatch(c, self._f("acquire", mode), "acquire", LOCK_KEY, mode, then=took, patient=patient)
         return True
 
     def step_race(self, c: int) -> bool:
@@ -424,7 +442,8 @@ class _Session:
                 return False
             token = self.tokens.pop(c)
             self.seen.pop(c, None)
-        self.dispatch(c, "release", "release", LOCK_KEY, token)
+            mode = self.held_mode.get(c)
+        self.dispatch(c, self._f("release", mode), "release", LOCK_KEY, self._release_arg(token, mode))
         return True
 
     def _fence(self, c: int) -> Any:

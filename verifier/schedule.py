@@ -13,7 +13,9 @@ while the holder works and releases. A step for a client whose op is still in fl
 waits for that op to complete (one client, one op at a time, as in Jepsen).
 
 Client steps (`c` is a client number):
-- `["acquire", c]`: take the lock (skipped while c believes it holds it);
+- `["acquire", c]`: take the lock (skipped while c believes it holds it); for a lock with
+  acquire modes (`Adapter.modes`), `["acquire", c, "read"]` takes it in that mode, and
+  `["acquire", c]` in the default (first) mode; c's release gives back what it took;
 - `["race", c]`: clients c and c + 1 (mod the number of clients) send their acquires at the
   same moment, so fast acquires overlap too (each skipped if it holds);
 - `["read", c]`: read the protected resource (a counter), remember the value v;
@@ -62,14 +64,15 @@ def durations(timing: dict[str, float]) -> list[float]:
 
 
 def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps: int = 10,
-              timing: dict[str, float] | None = None, fenced: bool = True):
+              timing: dict[str, float] | None = None, fenced: bool = True, modes: tuple[str, ...] = ()):
     """A Hypothesis strategy of schedules using only the given faults ("none": no faults).
 
     `acquire` is drawn three times as often as each other client step (a schedule where
     nobody holds the lock tests nothing); when faults are enabled, one step in two is a
     fault or a wait. `read` and `write` are drawn only for a `fenced` lock: an unfenced one
     is broken by two believed holders alone, and the damage they do is shown afterwards
-    (`taala.vet.with_writes`), so for it they would only dilute the search."""
+    (`taala.vet.with_writes`), so for it they would only dilute the search. With `modes`,
+    every acquire carries a mode drawn from them (shrinking towards the first, the default)."""
     from hypothesis import (
         strategies as st,  # the search needs it; reading a schedule does not
     )
@@ -77,6 +80,10 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
     client = st.integers(0, clients - 1)
     kinds = ("acquire", "acquire", "acquire", "race") + (("read", "write") if fenced else ()) + ("release",)
     client_step = st.tuples(st.sampled_from(kinds), client)
+    if modes:
+        others = st.tuples(st.sampled_from([k for k in kinds if k != "acquire"]), client)
+        acquire = st.tuples(st.just("acquire"), client, st.sampled_from(modes))
+        client_step = st.one_of(acquire, acquire, acquire, others)  # acquire as often as before
     length = st.sampled_from(durations(timing or {"lease": 1.0}))
     options = []
     for name in (f for f in faults if f in REGISTRY):
@@ -89,7 +96,8 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
     return st.lists(step.map(list), min_size=2, max_size=max_steps)
 
 
-def probes(faults: list[str], *, nodes: int = 1, timing: dict[str, float] | None = None) -> list[Schedule]:
+def probes(faults: list[str], *, nodes: int = 1, timing: dict[str, float] | None = None, holders: int = 1,
+           modes: tuple[str, ...] = ()) -> list[Schedule]:
     """The canonical schedules, tried before the random search: one holder, one fault at
     its longest drawn duration on client or node 0, then a second client's acquire (under
     `none`, two acquires in a row); for a client fault, also the second acquire first (a
@@ -97,17 +105,29 @@ def probes(faults: list[str], *, nodes: int = 1, timing: dict[str, float] | None
     of them (Jepsen's "majority" target: what a quorum lock must survive). They are what a
     person tries first, and the shapes most lock violations shrink to; when one of them
     fails, the search and most of the shrinking are done in a few runs. When none fails,
-    Hypothesis searches as before."""
+    Hypothesis searches as before.
+
+    A lock admitting `holders` at once (a semaphore's permits) is filled first: clients
+    0..holders-1 acquire, the fault strikes client 0, client `holders` acquires. A lock
+    with a second mode (`modes`: a readers-writer lock) is also probed with mixed modes:
+    a writer then a reader, a reader then a writer, and kazoo #649's writer, reader,
+    writer queued behind each other before the first writer releases."""
     longest = max(durations(timing or {"lease": 1.0}))
-    out: list[Schedule] = [[["acquire", 0], ["acquire", 1]]] if "none" in faults else []
+    fill = [["acquire", c] for c in range(holders)]
+    out: list[Schedule] = [fill + [["acquire", holders]]] if "none" in faults else []
+    if "none" in faults and len(modes) > 1:
+        write, read = modes[0], modes[1]
+        out += [[["acquire", 0, write], ["acquire", 1, read]],
+                [["acquire", 0, read], ["acquire", 1, write]],
+                [["acquire", 0, write], ["acquire", 1, read], ["acquire", 2, write], ["release", 0]]]
     for name in (f for f in faults if f in REGISTRY):
         fault = REGISTRY[name]
         targets = [[0]] + ([list(range(nodes // 2 + 1))] if fault.target != CLIENT and nodes > 1 else [])
         for group in targets:
             steps = [[name, t, longest] if fault.timed else [name, t] for t in group]
-            out.append([["acquire", 0], *steps, ["acquire", 1]])
+            out.append([*fill, *steps, ["acquire", holders]])
         if fault.target == CLIENT:  # a blocking waiter already in flight when the holder is struck
-            out.append([["acquire", 0], ["acquire", 1], out[-1][1]])
+            out.append([*fill, ["acquire", holders], out[-1][holders]])
     return out
 
 
@@ -138,8 +158,9 @@ def workload_probes(faults: list[str], *, locks: int, nodes: int = 1,
     return [[list(step) for step in schedule] for schedule in out]
 
 
-def validate(schedule: Any, *, clients: int, nodes: int) -> list[str]:
-    """Problems with a schedule read from a file (empty list when fine)."""
+def validate(schedule: Any, *, clients: int, nodes: int, modes: tuple[str, ...] = ()) -> list[str]:
+    """Problems with a schedule read from a file (empty list when fine); `modes`: the
+    adapter's acquire modes, the only ones an acquire step may name."""
     if not isinstance(schedule, list):
         return ["schedule must be a list of steps"]
     if not schedule:
@@ -148,7 +169,7 @@ def validate(schedule: Any, *, clients: int, nodes: int) -> list[str]:
         return [f"schedule has {len(schedule)} steps; at most {MAX_STEPS}"]
     problems = []
     for i, step in enumerate(schedule):
-        problem = _step_problem(step, clients=clients, nodes=nodes)
+        problem = _step_problem(step, clients=clients, nodes=nodes, modes=modes)
         if problem:
             problems.append(f"step {i + 1}: {problem}")
     return problems
@@ -160,10 +181,16 @@ def _duration_problem(value: Any) -> str | None:
     return None
 
 
-def _step_problem(step: Any, *, clients: int, nodes: int) -> str | None:
+def _step_problem(step: Any, *, clients: int, nodes: int, modes: tuple[str, ...] = ()) -> str | None:
     if not isinstance(step, list) or not step or not isinstance(step[0], str):
         return f"expected [kind, ...], got {step!r}"
     kind, args = step[0], step[1:]
+    if kind == "acquire" and len(args) == 2:
+        if not modes:
+            return f"this lock has one acquire mode: expected ['acquire', number], got {step!r}"
+        if args[1] not in modes:
+            return f"unknown acquire mode {args[1]!r} (this lock has {', '.join(map(repr, modes))})"
+        args = args[:1]
     if kind == WAIT:
         return _duration_problem(args[0]) if len(args) == 1 else f"expected ['wait', leases], got {step!r}"
     fault = REGISTRY.get(kind)
@@ -220,6 +247,8 @@ def describe(step: Step, clients: int | None = None, operation: str | None = Non
         return f"clients {step[1]} and {(step[1] + 1) % clients} send their acquires at the same moment"
     if kind == WAIT:
         return f"{step[1]:g} leases pass"
+    if kind == "acquire" and len(step) > 2:
+        return f"client {step[1]} takes the {step[2]} lock"
     if kind in REGISTRY:
         return REGISTRY[kind].describe(step[1], step[2] if REGISTRY[kind].timed else None)
     return {

@@ -48,6 +48,7 @@ from taala.client import AdapterError
 from taala.faults import REGISTRY, networked, unsupported
 from taala.judge import LOCK_FS, RESOURCE_FS, Verdict, judge, part
 from taala.minimise import Minimiser, small_enough
+from taala.models import get as get_model
 from taala.runner import Environment, Run, run
 from taala.schedule import (
     CLIENT_STEPS,
@@ -183,8 +184,11 @@ def vet(
     `workload`: what the clients do while they hold the lock (`taala.workloads`); None:
     the default counter. `target`: servers the user runs (`taala.target`) instead of local ones."""
     problems = unsupported(faults, adapter_cls) + target_problems(adapter_cls, faults, target)
+    if adapter_cls.modes and workload is not None:
+        problems.append(f"{adapter_cls.name} has acquire modes; a workload takes plain locks")
     if problems:
         raise ValueError("; ".join(problems))
+    clients = max(clients, adapter_cls.clients)  # a semaphore of N permits needs N + 1 to be exceeded
     started = time.monotonic()
     ttl = campaign_ttl(adapter_cls, faults, ttl)
     shrink_deadline: list[float] = []
@@ -200,7 +204,8 @@ def vet(
                      target=target) as env:
         search_deadline = time.monotonic() + budget  # the servers' start-up is not search time
         strategy = schedules(faults, clients=clients, nodes=max(1, adapter_cls.nodes), max_steps=max_steps,
-                             timing=adapter_cls.timing, fenced=adapter_cls.fenced or workload is not None)
+                             timing=adapter_cls.timing, fenced=adapter_cls.fenced or workload is not None,
+                             modes=adapter_cls.modes)
 
         verdicts: dict[str, bool] = {}
 
@@ -221,7 +226,7 @@ def vet(
             examples += 1
             again = run(env, schedule, ttl=ttl, clients=clients)
             tally.add(again)
-            return judge(again.history, fenced=adapter_cls.fenced, workload=workload).violation
+            return judge(again.history, fenced=adapter_cls.fenced, workload=workload, model=adapter_cls.model).violation
 
         def _condition(schedule: list) -> bool:
             nonlocal examples
@@ -233,7 +238,7 @@ def vet(
             examples += 1
             result = run(env, schedule, ttl=ttl, clients=clients)
             tally.add(result)
-            verdict = judge(result.history, fenced=adapter_cls.fenced, workload=workload)
+            verdict = judge(result.history, fenced=adapter_cls.fenced, workload=workload, model=adapter_cls.model)
             if currently_in_test_context():  # not during the probes, which run before `find`
                 steer(float(result.max_holders), label="clients believing they hold the lock")
             if verdict.violation:
@@ -250,7 +255,7 @@ def vet(
             return verdict.violation
 
         def search() -> list:
-            for canonical in _probes(adapter_cls, faults, workload) if probe else []:  # the usual shapes first
+            for canonical in _probes(adapter_cls, faults, workload, clients) if probe else []:  # the usual shapes first
                 if condition(canonical):
                     return canonical
             return find(
@@ -315,10 +320,16 @@ def target_problems(adapter_cls: type[Adapter], faults: list[str], target: Targe
     return target.unsupported(faults)
 
 
-def _probes(adapter_cls: type[Adapter], faults: list[str], workload: Workload | None) -> list[list]:
+def _probes(adapter_cls: type[Adapter], faults: list[str], workload: Workload | None,
+            clients: int = DEFAULT_CLIENTS) -> list[list]:
+    """The canonical schedules that fit the campaign's clients (a semaphore's N permits are
+    filled by N of them; kazoo #649's probe needs three)."""
     nodes = max(1, adapter_cls.nodes)
     if workload is None:
-        return probes(faults, nodes=nodes, timing=adapter_cls.timing)
+        lock = get_model(adapter_cls.judged_by()).lock
+        found = probes(faults, nodes=nodes, timing=adapter_cls.timing, holders=lock.capacity if lock else 1,
+                       modes=adapter_cls.modes)
+        return [p for p in found if not validate(p, clients=clients, nodes=nodes, modes=adapter_cls.modes)]
     locks = max(len(workload.op(c, 0).keys) for c in range(DEFAULT_CLIENTS))
     return workload_probes(faults, locks=locks, nodes=nodes, timing=adapter_cls.timing)
 
@@ -401,7 +412,7 @@ def _minimise(env: Environment, campaign: Campaign, tally: _Tally) -> None:
     def attempt(trial: list) -> tuple[Run, Verdict] | None:
         result = run(env, trial, ttl=campaign.ttl, clients=campaign.clients)
         tally.add(result)
-        verdict = judge(result.history, fenced=env.adapter_cls.fenced, workload=env.workload)
+        verdict = judge(result.history, fenced=env.adapter_cls.fenced, workload=env.workload, model=env.adapter_cls.model)
         return (result, verdict) if verdict.violation else None
 
     minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)
@@ -412,11 +423,12 @@ def _minimise(env: Environment, campaign: Campaign, tally: _Tally) -> None:
     campaign.schedule, (campaign.run, campaign.verdict) = minimiser.schedule, minimiser.evidence
 
 
-def with_writes(schedule: list, clients: int = DEFAULT_CLIENTS) -> list:
+def with_writes(schedule: list, clients: int = DEFAULT_CLIENTS, modes: tuple[str, ...] = ()) -> list:
     """The schedule with every holder doing its read-modify-write: a client reads before its
     next own step after acquiring (so acquires in flight together stay together), and at the
     end the clients write back, latest acquirer first, so a stale holder's write lands last,
-    the way a paused client's write does."""
+    the way a paused client's write does. Only the exclusive (first) of `modes` writes: a
+    reader's hold is shared by design."""
     out, order, unread = [], [], []
     for step in schedule:
         own = step[1] if len(step) > 1 and (step[0] in CLIENT_STEPS or (
@@ -426,6 +438,8 @@ def with_writes(schedule: list, clients: int = DEFAULT_CLIENTS) -> list:
             out.append(["read", own])
         out.append(list(step))
         takers = [step[1]] if step[0] == "acquire" else [step[1], (step[1] + 1) % clients] if step[0] == "race" else []
+        if step[0] == "acquire" and len(step) > 2 and step[2] != modes[0]:
+            takers = []  # a reader
         for c in dict.fromkeys(takers):
             if c in unread:
                 continue
@@ -442,9 +456,12 @@ def _demonstrate_damage(env: Environment, campaign: Campaign) -> None:
     that loses data depends on what they do inside. This single extra run answers it."""
     if campaign.verdict is None or campaign.verdict.damage is not None or env.workload is not None:
         return  # (a workload's verdict is its damage already)
-    schedule = with_writes(campaign.schedule or [], campaign.clients)
+    lock = campaign.verdict.lock.model.lock
+    if lock is not None and lock.capacity > 1:
+        return  # a semaphore's holders share by design: one counter cannot show what a third one costs
+    schedule = with_writes(campaign.schedule or [], campaign.clients, env.adapter_cls.modes)
     result = run(env, schedule, ttl=campaign.ttl, clients=campaign.clients)
-    verdict = judge(result.history, fenced=env.adapter_cls.fenced)
+    verdict = judge(result.history, fenced=env.adapter_cls.fenced, model=env.adapter_cls.model)
     if verdict.damage is not None:
         campaign.damage_schedule, campaign.damage_verdict, campaign.damage_run = schedule, verdict, result
 
@@ -562,7 +579,8 @@ def load_reproducer(path: str | Path) -> dict[str, Any]:
 
 def reproducer_problems(adapter_cls: type[Adapter], data: dict[str, Any]) -> list[str]:
     """What makes a loaded reproducer unrunnable with this adapter (empty when fine)."""
-    problems = validate(data["schedule"], clients=data["clients"], nodes=max(1, adapter_cls.nodes))
+    problems = validate(data["schedule"], clients=data["clients"], nodes=max(1, adapter_cls.nodes),
+                        modes=adapter_cls.modes)
     if problems:
         return problems
     return unsupported(sorted({s[0] for s in data["schedule"]}), adapter_cls)
@@ -579,7 +597,7 @@ def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int 
                      target=target) as env:
         for n in range(runs):
             result = run(env, reproducer["schedule"], ttl=reproducer["ttl"], clients=reproducer["clients"])
-            verdicts.append(judge(result.history, fenced=adapter_cls.fenced, workload=workload).violation)
+            verdicts.append(judge(result.history, fenced=adapter_cls.fenced, workload=workload, model=adapter_cls.model).violation)
             if progress:
                 progress({"run": n + 1, "runs": runs, "reproduced": sum(verdicts)})
     return Replay(adapter_cls.name, runs, sum(verdicts), time.monotonic() - started, verdicts)
