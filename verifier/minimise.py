@@ -13,7 +13,11 @@ can be removed):
 3. delete single steps, last first, while the schedule still fails;
 4. merge adjacent timed steps of the same kind and target (two half-lease pauses are one);
 5. walk each duration down to the shortest drawn value that still fails: the boundary is
-   the finding.
+   the finding;
+6. for a lock with acquire modes, write each acquire's mode only where it matters: an
+   acquire in the default mode loses its tag, and one in another mode (a reader) becomes
+   a plain acquire when the schedule still fails that way (two writers are the simpler
+   finding; a violation that needs a reader keeps it).
 
 Every pass adopts a candidate only if it violated when run once, so the result always
 failed at least once as it stands; `taala replay` measures how reliably it recurs.
@@ -53,8 +57,8 @@ class Minimiser:
     def __init__(self, schedule: list, evidence: Any, attempt: Attempt) -> None:
         self.schedule, self.evidence, self._attempt = [list(s) for s in schedule], evidence, attempt
 
-    def run(self, acted: list | None, clients: int, choices: list[float]) -> None:
-        """Every pass in order (see the module docstring)."""
+    def run(self, acted: list | None, clients: int, choices: list[float], modes: tuple[str, ...] = ()) -> None:
+        """Every pass in order (see the module docstring); `modes`: the lock's acquire modes."""
         if acted and len(acted) < len(self.schedule):
             self.adopt_if_it_fails(acted)
         if not small_enough(self.schedule):
@@ -64,6 +68,8 @@ class Minimiser:
         if trial != self.schedule:
             self.adopt_if_it_fails(trial)
         self.shorten_durations(choices)
+        if modes:
+            self.plain_modes(modes[0])
 
     def adopt_if_it_fails(self, trial: list, tries: int = 1, confirmations: int = 1) -> bool:
         """Adopt `trial` once `confirmations` runs in a row violate; give up after `tries`
@@ -106,6 +112,16 @@ class Minimiser:
                 trial[i][-1] = shorter
                 if self.adopt_if_it_fails(trial, confirmations=SHORTEN_CONFIRMATIONS):
                     break
+
+
+    def plain_modes(self, default: str) -> None:
+        """Acquires in the default mode untagged, then each other mode tried as the default."""
+        untagged = [["acquire", s[1]] if s[0] == "acquire" and s[2:] == [default] else list(s) for s in self.schedule]
+        if untagged != self.schedule:
+            self.adopt_if_it_fails(untagged)
+        for i, step in enumerate(self.schedule):
+            if step[0] == "acquire" and len(step) > 2:
+                self.adopt_if_it_fails(self.schedule[:i] + [["acquire", step[1]]] + self.schedule[i + 1:])
 
 
 def merged(schedule: list) -> list:

@@ -78,7 +78,8 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_pa
         return
     assert campaign.violation, f"{adapter} should break under {fault} ({expected.reason}); {campaign.examples} schedules found nothing"
     size = counts(campaign.schedule, campaign.clients)
-    assert size["clients"] <= 2 and size["operations"] <= 6, f"not shrunk: {campaign.schedule}"
+    # a lock admitting several holders needs one more client than it admits (`Adapter.clients`)
+    assert size["clients"] <= cls.clients and size["operations"] <= 6, f"not shrunk: {campaign.schedule}"
     assert campaign.reproducer is not None
 
 

@@ -417,7 +417,8 @@ def _minimise(env: Environment, campaign: Campaign, tally: _Tally) -> None:
 
     minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)
     try:
-        minimiser.run(campaign.run.acted_schedule, campaign.clients, durations(env.adapter_cls.timing))
+        minimiser.run(campaign.run.acted_schedule, campaign.clients, durations(env.adapter_cls.timing),
+                      env.adapter_cls.modes)
     except KeyboardInterrupt:  # Ctrl-C: keep the smallest adopted so far
         campaign.interrupted = True
     campaign.schedule, (campaign.run, campaign.verdict) = minimiser.schedule, minimiser.evidence

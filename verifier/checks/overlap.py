@@ -42,9 +42,10 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
         return CheckOutcome("overlap", True, None, details)
     details["examples"] = [[a.describe(), b.describe()] for a, b in conflicts]
     first, second = conflicts[0]
+    crowd = lock.capacity > 1 and not (first.shared or second.shared)  # a semaphore's permits ran out
     text = (
-        f"two clients held {key_name(first.key)} at once: {first.describe()}; "
-        f"{second.describe()}"
+        f"{f'more than {lock.capacity} clients' if crowd else 'two clients'} held {key_name(first.key)} at once"
+        f"{', among them' if crowd else ''}: {first.describe()}; {second.describe()}"
     )
     ops_involved = [op for h in (first, second) for op in (h.acquire, h.release) if op is not None]
     facts = HeldTogether(first.acquire, first.release, second.acquire, first.shared, second.shared, lock.capacity)

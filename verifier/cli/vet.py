@@ -325,6 +325,9 @@ def adapters(json_out: bool = typer.Option(False, "--json", help="Print JSON ins
                 "backend": cls.backend,
                 "nodes": cls.nodes,
                 "fenced": cls.fenced,
+                "model": cls.judged_by(),
+                "modes": list(cls.modes),
+                "clients": cls.clients,
                 "expectations": {f: {"verdict": e.verdict, "reason": e.reason} for f, e in cls.expectations.items()},
             }
             for name, cls in found.items()
@@ -342,5 +345,7 @@ def adapters(json_out: bool = typer.Option(False, "--json", help="Print JSON ins
             lines.append(exp.verdict, style="green" if exp.safe else "red")
             lines.append(f" ({exp.reason})\n")
         backend = "none" if cls.backend is None else f"{cls.backend} x{cls.nodes}"
+        if cls.model or cls.modes:  # judged by something other than a mutex: say by what
+            backend += f"\njudged as {cls.judged_by()}" + (f"\nmodes: {', '.join(cls.modes)}" if cls.modes else "")
         table.add_row(Text(f"{name}\n", style="bold") + Text(cls.summary), backend, lines)
     console.print(table)
