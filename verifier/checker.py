@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from operator import attrgetter
 
+from taala import split_check
 from taala.checks import deadlock, fencing, overlap
 from taala.gcpause import paused_gc
 from taala.history import NEMESIS, History, HistoryError
@@ -42,7 +43,8 @@ def check(
     ops = history.operations()
     validate(history, model)
     with paused_gc():
-        checks = _run_checks(ops, model, time_limit, workers, linearizability)
+        names = CHECKS if linearizability else CHECKS - {"linearizability"}
+        checks = _run_checks(ops, model, time_limit, workers, names)
     return CheckResult(
         model=model,
         ops=len(ops),
@@ -65,15 +67,29 @@ def _several_keys(ops) -> bool:
     return any(op.key != first for op in ops)
 
 
-def _run_checks(ops, model: Model, time_limit, workers, linearizability: bool) -> dict:
+CHECKS = frozenset({"linearizability", "overlap", "fencing", "deadlock"})
+
+
+def _run_checks(ops, model: Model, time_limit, workers, names: frozenset[str]) -> dict:
+    """The checks in `names` that apply to `model`; a huge history of several keys is
+    split across `workers` processes (`taala.split_check`)."""
+    if split_check.worth_it(ops, workers):
+        split = split_check.run(ops, model, time_limit, workers, names, _sequential)
+        if split is not None:
+            return split
+    return _sequential(ops, model, time_limit, workers, names)
+
+
+def _sequential(ops, model: Model, time_limit, workers, names: frozenset[str]) -> dict:
     checks = {}
-    if linearizability:
+    if "linearizability" in names:
         checks["linearizability"] = check_linearizability(ops, model, time_limit=time_limit, workers=workers)
     lock = model.lock
     if lock is not None:
-        checks["overlap"] = overlap.check(ops, lock)
-        if lock.fenced:
+        if "overlap" in names:
+            checks["overlap"] = overlap.check(ops, lock)
+        if "fencing" in names and lock.fenced:
             checks["fencing"] = fencing.check(ops, lock)
-        if deadlock.applies(lock) and _several_keys(ops):
+        if "deadlock" in names and deadlock.applies(lock) and _several_keys(ops):
             checks["deadlock"] = deadlock.check(ops, lock)
     return checks

@@ -74,7 +74,7 @@ def check_parser(list_models: bool = False):
     p.add_argument("--format", "-f", dest="fmt", metavar="FORMAT", help=f"Force the input format: {', '.join(FORMATS)}.")
     p.add_argument("--independent", action="store_true",
                    help="Values are Jepsen independent [key value] pairs: check each key separately.")
-    p.add_argument("--workers", type=at_least(1, int), metavar="N", help="Processes for the search (default: up to 2 cores).")
+    p.add_argument("--workers", type=at_least(1, int), metavar="N", help="Processes to use: a history of 200,000 ops or more over several keys has its keys checked in N processes (peak memory grows by about the history's size); the search of long keys forks too (default: one process, and up to 2 for long searches).")
     p.add_argument("--direct-only", action="store_true",
                    help="Skip the linearizability search; run only the linear-time lock checks.")
     p.add_argument("--report", type=Path, metavar="DIR",
