@@ -378,8 +378,11 @@ class _Tally:
         self.struck += result.faults_struck
 
     def inconclusive(self, faults: list[str]) -> list[str]:
-        acquires = sum(n for k, n in self.ops.items() if k.startswith("acquire "))
-        unknown, granted = self.ops["acquire info"], self.ops["acquire ok"]
+        def count(status: str | None = None) -> int:  # acquires in every mode (`acquire-read ok`)
+            return sum(n for k, n in self.ops.items() if k.split(" ")[0].partition("-")[0] == "acquire"
+                       and (status is None or k.endswith(" " + status)))
+
+        acquires, unknown, granted = count(), count("info"), count("ok")
         reasons = []
         if acquires == 0:
             reasons.append("no acquire was ever sent")

@@ -143,3 +143,16 @@ def test_a_two_permit_semaphore_admits_two_holders_not_three():
 def test_adapters_declare_what_they_are_judged_by(name, model, modes, clients):
     cls = get(name)
     assert (cls.judged_by(), cls.modes, cls.clients) == (model, modes, clients)
+
+
+def test_acquires_in_any_mode_count_as_acquires_for_inconclusive():
+    from collections import Counter
+
+    from taala.vet import _Tally
+
+    tally = _Tally()
+    tally.ops = Counter({"acquire-write ok": 3, "acquire-read ok": 2, "acquire-read info": 1, "release-read ok": 2})
+    tally.contended = 1
+    assert tally.inconclusive(["none"]) == []
+    tally.ops = Counter({"acquire-read info": 3, "acquire-write fail": 1})
+    assert tally.inconclusive(["none"])[0].startswith("3 of 4 acquires ended unknown")
