@@ -11,9 +11,18 @@ itself, so what each lock call sends is exactly what the adapter's docstring say
 client slot names itself in `application_name` (`taala client N`), so an operator tells the
 clients' sessions apart in `pg_stat_activity`. `schema` statements run on every (re)connect,
 so a table a wiped server lost comes back.
+
+`BlockingPostgresLock` is what the blocking lock adapters share: one session whose lock
+waits are bounded by `lock_timeout` (`max_wait` leases), and `wait_for` to run the statement
+that waits, answering "not acquired" when the server cancels it.
 """
 
 from __future__ import annotations
+
+import zlib
+from typing import Any, ClassVar
+
+from taala.adapter import Adapter
 
 CONNECT_TIMEOUT = 5
 
@@ -65,3 +74,37 @@ class Session:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def lock_id(key: str) -> int:
+    """A stable 32-bit id per key name, for the advisory lock functions."""
+    return zlib.crc32(key.encode())
+
+
+class BlockingPostgresLock(Adapter):
+    """A lock whose acquire waits on the server, bounded by `SET lock_timeout`: past it the
+    server cancels the wait with SQLSTATE 55P03, a clean "not acquired"."""
+
+    backend = "postgres"
+    requires = ("psycopg",)
+    blocking = True
+    max_wait = 2.0  # lock_timeout, in leases
+    timing: ClassVar[dict[str, float]] = {"lease": 1.0, "wait": max_wait}
+    schema: ClassVar[tuple[str, ...]] = ()  # statements run on every (re)connect
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        self.session = Session(addresses[0], client, lock_timeout=self.max_wait * ttl, schema=self.schema)
+
+    def wait_for(self, sql: str, args: tuple = (), *, in_transaction: bool = False) -> Any:
+        """Run the statement that waits for the lock: its cursor, or None when the wait hit
+        lock_timeout (the transaction, if any, rolled back: certainly not acquired)."""
+        try:
+            return self.session.execute(sql, args)
+        except self.session.psycopg.errors.LockNotAvailable:
+            if in_transaction:
+                self.session.execute("ROLLBACK")
+            return None
+
+    def close(self):
+        self.session.close()

@@ -22,22 +22,13 @@ died takes the lock on a fresh session, as applications do (see `_postgres.py`).
 
 from __future__ import annotations
 
-import zlib
-
-from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._postgres import Session
-
-LOCK_NOT_AVAILABLE = "55P03"
+from taala.adapter import safe, unsafe
+from taala.adapters._postgres import BlockingPostgresLock, lock_id
 
 
-class PostgresAdvisoryLock(Adapter):
+class PostgresAdvisoryLock(BlockingPostgresLock):
     name = "postgres-advisory"
     summary = "PostgreSQL pg_advisory_lock on one session (blocking, bounded by lock_timeout): no lease, no fencing"
-    backend = "postgres"
-    requires = ("psycopg",)
-    blocking = True
-    max_wait = 2.0  # lock_timeout, in leases
-    timing = {"lease": 1.0, "wait": max_wait}
     expectations = {
         "none": safe("the lock belongs to the session: only the holder's unlock frees it"),
         "pause": safe("a paused holder's session stays open on the server, so the lock stays held"),
@@ -48,26 +39,12 @@ class PostgresAdvisoryLock(Adapter):
         "latency": safe("nothing expires: a slow network only makes acquires and releases slower"),
     }
 
-    def __init__(self, addresses, *, ttl, client, resource=None):
-        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.session = Session(addresses[0], client, lock_timeout=self.max_wait * ttl)
-        self.LockNotAvailable = self.session.psycopg.errors.LockNotAvailable
-
-    @staticmethod
-    def _id(key: str) -> int:
-        return zlib.crc32(key.encode())  # a stable 32-bit id per key name
-
     def acquire(self, key):
         self.session.healthy()
-        try:
-            self.session.execute("SELECT pg_advisory_lock(%s)", (self._id(key),))
-        except self.LockNotAvailable:
-            return None  # the wait hit lock_timeout: certainly not acquired
+        if self.wait_for("SELECT pg_advisory_lock(%s)", (lock_id(key),)) is None:
+            return None
         return f"session-{self.client}"
 
     def release(self, key, token):
-        row = self.session.execute("SELECT pg_advisory_unlock(%s)", (self._id(key),)).fetchone()
+        row = self.session.execute("SELECT pg_advisory_unlock(%s)", (lock_id(key),)).fetchone()
         return bool(row and row[0])
-
-    def close(self):
-        self.session.close()

@@ -25,20 +25,13 @@ reconnects if not (see `_postgres.py`).
 
 from __future__ import annotations
 
-import zlib
-
-from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._postgres import Session
+from taala.adapter import safe, unsafe
+from taala.adapters._postgres import BlockingPostgresLock, lock_id
 
 
-class PostgresAdvisoryXactLock(Adapter):
+class PostgresAdvisoryXactLock(BlockingPostgresLock):
     name = "postgres-advisory-xact"
     summary = "PostgreSQL BEGIN + pg_advisory_xact_lock, released by COMMIT (blocking, bounded by lock_timeout): no fencing"
-    backend = "postgres"
-    requires = ("psycopg",)
-    blocking = True
-    max_wait = 2.0  # lock_timeout, in leases
-    timing = {"lease": 1.0, "wait": max_wait}
     expectations = {
         "none": safe("the lock belongs to the open transaction: only the holder's COMMIT frees it"),
         "pause": safe("a paused holder's transaction stays open on the server, so the lock stays held"),
@@ -49,27 +42,12 @@ class PostgresAdvisoryXactLock(Adapter):
         "latency": safe("nothing expires: a slow network only makes acquires and commits slower"),
     }
 
-    def __init__(self, addresses, *, ttl, client, resource=None):
-        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.session = Session(addresses[0], client, lock_timeout=self.max_wait * ttl)
-        self.LockNotAvailable = self.session.psycopg.errors.LockNotAvailable
-
-    @staticmethod
-    def _id(key: str) -> int:
-        return zlib.crc32(key.encode())  # a stable 32-bit id per key name
-
     def acquire(self, key):
         self.session.healthy()
         self.session.execute("BEGIN")
-        try:
-            self.session.execute("SELECT pg_advisory_xact_lock(%s)", (self._id(key),))
-        except self.LockNotAvailable:
-            self.session.execute("ROLLBACK")
-            return None  # the wait hit lock_timeout: certainly not acquired
+        if self.wait_for("SELECT pg_advisory_xact_lock(%s)", (lock_id(key),), in_transaction=True) is None:
+            return None
         return f"xact-{self.client}"
 
     def release(self, key, token):
         return self.session.commit()  # the transaction's end is the lock's end
-
-    def close(self):
-        self.session.close()

@@ -24,20 +24,16 @@ reconnects if not, recreating the table a wiped server lost (see `_postgres.py`)
 
 from __future__ import annotations
 
-from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._postgres import Session
+from taala.adapter import safe, unsafe
+from taala.adapters._postgres import BlockingPostgresLock
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS taala_lock_rows (id text PRIMARY KEY)"
 
 
-class PostgresRowLock(Adapter):
+class PostgresRowLock(BlockingPostgresLock):
     name = "postgres-row-lock"
     summary = "PostgreSQL BEGIN + SELECT … FOR UPDATE on the lock's row, released by COMMIT (blocking, lock_timeout): no fencing"
-    backend = "postgres"
-    requires = ("psycopg",)
-    blocking = True
-    max_wait = 2.0  # lock_timeout, in leases
-    timing = {"lease": 1.0, "wait": max_wait}
+    schema = (SCHEMA,)
     expectations = {
         "none": safe("the row stays locked by the open transaction: only the holder's COMMIT frees it"),
         "pause": safe("a paused holder's transaction stays open on the server, so the row stays locked"),
@@ -48,27 +44,17 @@ class PostgresRowLock(Adapter):
         "latency": safe("nothing expires: a slow network only makes acquires and commits slower"),
     }
 
-    def __init__(self, addresses, *, ttl, client, resource=None):
-        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.session = Session(addresses[0], client, lock_timeout=self.max_wait * ttl, schema=(SCHEMA,))
-        self.LockNotAvailable = self.session.psycopg.errors.LockNotAvailable
-
     def acquire(self, key):
         self.session.healthy()
         self.session.execute("INSERT INTO taala_lock_rows VALUES (%s) ON CONFLICT DO NOTHING", (key,))
         self.session.execute("BEGIN")
-        try:
-            row = self.session.execute("SELECT id FROM taala_lock_rows WHERE id = %s FOR UPDATE", (key,)).fetchone()
-        except self.LockNotAvailable:
-            self.session.execute("ROLLBACK")
-            return None  # the wait hit lock_timeout: certainly not acquired
-        if row is None:  # the row is gone (a wiped server between the insert and the select)
+        cur = self.wait_for("SELECT id FROM taala_lock_rows WHERE id = %s FOR UPDATE", (key,), in_transaction=True)
+        if cur is None:
+            return None
+        if cur.fetchone() is None:  # the row is gone (a wiped server between the insert and the select)
             self.session.execute("ROLLBACK")
             return None
         return f"row-{self.client}"
 
     def release(self, key, token):
         return self.session.commit()  # the transaction's end is the lock's end
-
-    def close(self):
-        self.session.close()
