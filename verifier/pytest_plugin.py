@@ -166,6 +166,14 @@ def pytest_addoption(parser):
         help="Vet only this adapter in taala.test_adapters (repeatable; a registered name or "
         "module:Class). Default: every adapter installed.",
     )
+    group.addoption(
+        "--taala-seeds",
+        default=None,
+        metavar="A:B",
+        help="Run every vetting case once per seed A, A+1, ..., B-1 (the campaign's random "
+        "seed; default, or $TAALA_SEEDS: one run with a fresh seed). Machines given "
+        "disjoint ranges run one longer campaign between them.",
+    )
 
 
 def taala_tier(config) -> str:
@@ -180,3 +188,33 @@ def taala_budget(request) -> float:
     if value is None:
         value = float(os.environ.get("TAALA_BUDGET", "1"))
     return value
+
+
+def taala_seeds(config) -> list[int] | None:
+    """The seeds --taala-seeds (or $TAALA_SEEDS) names, or None for one fresh seed per case."""
+    spec = config.getoption("--taala-seeds") or os.environ.get("TAALA_SEEDS")
+    if not spec:
+        return None
+    first, sep, end = spec.partition(":")
+    try:
+        seeds = list(range(int(first), int(end))) if sep else [int(first)]
+    except ValueError:
+        raise pytest.UsageError(f"--taala-seeds {spec}: give A:B (seeds A to B-1) or one seed") from None
+    if not seeds:
+        raise pytest.UsageError(f"--taala-seeds {spec}: the range is empty (B must be above A)")
+    return seeds
+
+
+def pytest_configure(config):
+    taala_seeds(config)  # a bad --taala-seeds is a usage error before anything is collected
+
+
+def pytest_generate_tests(metafunc):
+    if "taala_seed" in metafunc.fixturenames and (seeds := taala_seeds(metafunc.config)) is not None:
+        metafunc.parametrize("taala_seed", seeds, ids=[f"seed{n}" for n in seeds], indirect=True)
+
+
+@pytest.fixture
+def taala_seed(request) -> int | None:
+    """This case's campaign seed (see --taala-seeds); None: a fresh one."""
+    return getattr(request, "param", None)
