@@ -5,7 +5,8 @@ shrinks it to a small schedule; one expected *safe* passes when no violation tur
 its budget; a campaign that could not test anything (inconclusive) fails either way. So
 this suite checks taala (it must catch the unsafe locks) and the adapters' declarations (a
 lock declared safe must survive). Budgets scale with --taala-budget or $TAALA_BUDGET for
-nightly runs.
+nightly runs; --taala-seeds A:B runs every case once per seed (a campaign split over
+machines by seed range, merged by `scripts/findings`).
 
 Two tiers: `quick` (the default, what CI runs) leaves out the adapters whose shortest lease
 is 2 s or more (ZooKeeper sessions, etcd leases): every pause, wait and expiry scales with
@@ -49,7 +50,7 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.mark.timeout(0)
-def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_path):
+def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, taala_seed, tmp_path):
     cls = get(adapter)
     unavailable = getattr(cls, "unavailable", None)  # an external service taala cannot start (Consul)
     if unavailable is not None and (reason := unavailable()):
@@ -67,8 +68,8 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_pa
             found_at.append(event["elapsed_s"])
 
     campaign = vet(cls, [fault], budget=budget, shrink_budget=SHRINK_BUDGET_S * slowness * taala_budget, store=tmp_path,
-                   progress=progress)
-    _record_finding(campaign, fault, expected.verdict, found_at)
+                   progress=progress, seed=taala_seed)
+    _record_finding(campaign, fault, expected.verdict, found_at, taala_seed)
     assert campaign.outcome != "inconclusive", f"{adapter} under {fault} tested nothing: {campaign.reasons}"
     if expected.safe:
         assert not campaign.violation, (
@@ -83,7 +84,7 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, tmp_pa
     assert campaign.reproducer is not None
 
 
-def _record_finding(campaign, fault: str, expected: str, found_at: list[float]) -> None:
+def _record_finding(campaign, fault: str, expected: str, found_at: list[float], seed: int | None) -> None:
     """With TAALA_FINDINGS=path, append one JSON line per case for `scripts/findings`."""
     path = os.environ.get("TAALA_FINDINGS")
     if not path:
@@ -92,6 +93,6 @@ def _record_finding(campaign, fault: str, expected: str, found_at: list[float]) 
             "size": counts(campaign.schedule, campaign.clients) if campaign.schedule else None,
             "schedule": campaign.schedule, "time_to_find_s": round(found_at[0], 1) if found_at else None,
             "elapsed_s": round(campaign.elapsed_s, 1), "examples": campaign.examples, "ttl": campaign.ttl,
-            "reasons": campaign.reasons}
+            "reasons": campaign.reasons, "seed": seed}
     with open(path, "a") as f:  # one write per line: lines from xdist workers do not interleave
         f.write(json.dumps(line) + "\n")
