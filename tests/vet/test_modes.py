@@ -156,3 +156,12 @@ def test_acquires_in_any_mode_count_as_acquires_for_inconclusive():
     assert tally.inconclusive(["none"]) == []
     tally.ops = Counter({"acquire-read info": 3, "acquire-write fail": 1})
     assert tally.inconclusive(["none"])[0].startswith("3 of 4 acquires ended unknown")
+
+
+def test_a_reproducer_with_modes_is_runnable_only_by_a_lock_with_those_modes():
+    from taala.vet import reproducer_problems
+
+    data = {"schedule": [["acquire", 0], ["acquire", 1, "read"], ["pause", 1, 1.1], ["acquire", 2]], "clients": 3}
+    assert reproducer_problems(get("zookeeper-rw-lock"), data) == []
+    assert reproducer_problems(get("zookeeper-lock"), data) == [
+        "step 2: this lock has one acquire mode: expected ['acquire', number], got ['acquire', 1, 'read']"]
