@@ -11,6 +11,13 @@ restart with its volumes wiped) or `none` (taala only connects to it):
     [[node]]
     address = "172.30.0.2:6379"
     inject = "docker:redis-1"
+    clock = "clocks/redis-1"              # optional: this node's wall clock can be moved
+
+`clock` names a directory on this machine that the container mounts at `/taala-clock`,
+its server running with libfaketime preloaded and reading `/taala-clock/faketime.rc`
+(`taala.nemesis.containers.faketime_environment` gives the environment): taala writes the
+offset there, so the `clock` fault jumps that server's wall clock. A relative path is
+read from the target file's folder.
 
 Client faults (`pause`, `slow`, `partition`, `latency`, `connection-kill`) always work:
 they strike taala's own client processes and the TCP proxies in front of every node. A
@@ -29,7 +36,8 @@ from typing import Any
 
 from taala.faults import CLIENT, REGISTRY
 
-DOCKER_FAULTS = ("node-pause", "kill")  # node faults a container can take (no fake clock, one network)
+DOCKER_FAULTS = ("node-pause", "kill")  # node faults any container can take
+CLOCK_FAULTS = ("clock",)  # and those a container with a `clock` directory can take
 
 
 class TargetError(ValueError):
@@ -40,6 +48,7 @@ class TargetError(ValueError):
 class TargetNode:
     address: str
     inject: str = "none"  # "none" or "docker:CONTAINER"
+    clock: str | None = None  # directory mounted at /taala-clock in the container (libfaketime)
 
     @property
     def container(self) -> str | None:
@@ -58,12 +67,16 @@ class Target:
         problems = []
         for name in (f for f in faults if f in REGISTRY and REGISTRY[f].target != CLIENT):
             blind = [i for i, n in enumerate(self.nodes) if n.container is None]
-            if name not in DOCKER_FAULTS:
-                problems.append(f"{name}: a target's nodes take only {', '.join(DOCKER_FAULTS)} "
+            clockless = [i for i, n in enumerate(self.nodes) if n.clock is None]
+            if name not in DOCKER_FAULTS + CLOCK_FAULTS:
+                problems.append(f"{name}: a target's nodes take only {', '.join(DOCKER_FAULTS + CLOCK_FAULTS)} "
                                 f"(and client faults); {self.path} cannot inject {name}")
             elif blind:
                 problems.append(f"{name}: node {blind[0]} of {self.path} ({self.nodes[blind[0]].address}) "
                                 f"says inject = \"none\"")
+            elif name in CLOCK_FAULTS and clockless:
+                problems.append(f"{name}: node {clockless[0]} of {self.path} ({self.nodes[clockless[0]].address}) "
+                                f"names no clock directory (clock = \"DIR\", mounted at /taala-clock)")
         return problems
 
     def connect(self) -> TargetCluster:
@@ -92,7 +105,12 @@ def load(path: str | Path) -> Target:
             raise TargetError(f"{where}: node {i}: address must be \"host:port\", got {address!r}")
         if not isinstance(inject, str) or not (inject == "none" or inject.startswith("docker:") and inject[7:]):
             raise TargetError(f"{where}: node {i}: inject must be \"none\" or \"docker:CONTAINER\", got {inject!r}")
-        out.append(TargetNode(address, inject))
+        clock = node.get("clock")
+        if clock is not None and (not isinstance(clock, str) or not clock or not inject.startswith("docker:")):
+            raise TargetError(f"{where}: node {i}: clock must be a directory (a string) on a docker: node, got {clock!r}")
+        if clock is not None:
+            clock = str((Path(path).parent / clock).resolve())
+        out.append(TargetNode(address, inject, clock))
     docker = data.get("docker")
     if docker is not None and not isinstance(docker, str):
         raise TargetError(f"{where}: docker must be the engine's address, e.g. \"unix:///var/run/docker.sock\"")
@@ -125,14 +143,15 @@ class TargetCluster:
             if node.container is None:
                 self.nodes.append(RemoteNode(node.address, i))
                 continue
-            from taala.nemesis.containers import ContainerNode
+            from taala.nemesis.containers import ContainerNode, clock_file
 
             host, _, port = node.address.rpartition(":")
             try:
                 found = self.docker.containers.get(node.container)
             except Exception as e:  # docker.errors.NotFound, APIError: one line for the user
                 raise TargetError(f"{self.target.path}: node {i}: container {node.container!r}: {e}") from None
-            self.nodes.append(ContainerNode(found, port=int(port), host=host))
+            clock = clock_file(Path(node.clock)) if node.clock else None
+            self.nodes.append(ContainerNode(found, port=int(port), host=host, clock=clock))
 
     @property
     def docker(self) -> Any:

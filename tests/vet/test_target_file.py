@@ -39,7 +39,26 @@ def test_a_target_must_fit_the_adapter_and_the_faults(tmp_path):
     assert target_problems(get("seed-redis"), ["pause", "node-pause", "kill"], target) == []
     assert "needs 5 node(s)" in target_problems(get("seed-redlock"), ["pause"], target)[0]
     assert "is a redis target" in target_problems(get("postgres-advisory"), ["none"], target)[0]
-    assert "cannot inject clock" in target_problems(get("seed-redis"), ["clock"], target)[0]
+    assert "cannot inject node-partition" in load(write(tmp_path, GOOD)).unsupported(["node-partition"])[0]
     blind = load(write(tmp_path, GOOD.replace("docker:redis-1", "none")))
     assert target_problems(get("seed-redis"), ["pause", "partition"], blind) == []
     assert 'says inject = "none"' in target_problems(get("seed-redis"), ["node-pause"], blind)[0]
+
+
+def test_a_clock_directory_lets_a_target_take_clock_jumps(tmp_path):
+    clocked = load(write(tmp_path, GOOD + 'clock = "clocks/redis-1"\n'))
+    assert clocked.nodes[0].clock == str(tmp_path / "clocks" / "redis-1")  # read from the file's folder
+    assert target_problems(get("seed-redis"), ["clock", "kill"], clocked) == []
+    plain = load(write(tmp_path, GOOD))
+    assert "names no clock directory" in target_problems(get("seed-redis"), ["clock"], plain)[0]
+
+
+@pytest.mark.parametrize("extra", ['clock = 3\n', 'clock = ""\n'])
+def test_a_bad_clock_is_refused_with_the_node(tmp_path, extra):
+    with pytest.raises(TargetError, match="node 0: clock must be a directory"):
+        load(write(tmp_path, GOOD + extra))
+
+
+def test_a_clock_needs_a_container(tmp_path):
+    with pytest.raises(TargetError, match="node 0: clock must be a directory .* on a docker: node"):
+        load(write(tmp_path, GOOD.replace("docker:redis-1", "none") + 'clock = "c"\n'))
