@@ -11,52 +11,13 @@ import os
 import signal
 import threading
 import time
-import uuid
 
 import pytest
 from taala.adapters import get
-from taala.servers import start_postgres, start_redis
 
 FILES = ["fcntl-flock", "portalocker-lock"]
 OCC = ["occ-redis-watch", "occ-postgres-version", "seed-ola-cas"]
 TTL = 0.5
-
-
-@pytest.fixture(scope="module")
-def redis():
-    with start_redis(1) as cluster:
-        yield cluster
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with start_postgres() as server:
-        yield server
-
-
-@pytest.fixture
-def make(request):
-    made = []
-
-    def make(name, client, ttl=TTL):
-        cls = get(name)
-        if cls.backend is None:
-            addresses = []
-        else:
-            servers = request.getfixturevalue(cls.backend)
-            addresses = [n.address for n in (servers if hasattr(servers, "__iter__") else [servers])]
-        adapter = cls(addresses, ttl=ttl, client=client)
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-@pytest.fixture
-def key():
-    return f"taala-test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.mark.parametrize("name", FILES + OCC + ["portalocker-redis-lock", "portalocker-redis-lock-fenced"])

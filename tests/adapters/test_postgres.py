@@ -7,58 +7,19 @@ and one safe schedule per transaction-scoped adapter giving the same verdict eve
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 
 import psycopg
 import pytest
 from taala.adapters import get
-from taala.servers import start_postgres
 from taala.vet import REPRODUCER_VERSION, replay
+
+from tests.support.waiting import waiting
 
 TTL = 1.0  # lock_timeout is max_wait (2) leases: 2 s
 LOCKS = ["postgres-advisory", "postgres-advisory-xact", "postgres-row-lock"]
 XACT = ["postgres-advisory-xact", "postgres-row-lock"]
 RUNS = 20
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with start_postgres() as server:
-        yield server
-
-
-@pytest.fixture
-def make(postgres):
-    made = []
-
-    def make(name, client, ttl=TTL):
-        adapter = get(name)([postgres.address], ttl=ttl, client=client)
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-@pytest.fixture
-def key():
-    return f"taala-test-{uuid.uuid4().hex[:8]}"
-
-
-def waiting(adapter, key):
-    """Start a blocking acquire in a thread: (results, done); results = [token, time granted]."""
-    got, done = [], threading.Event()
-
-    def run():
-        got.append(adapter.acquire(key))
-        got.append(time.monotonic())
-        done.set()
-
-    threading.Thread(target=run, daemon=True).start()
-    return got, done
 
 
 @pytest.mark.parametrize("name", LOCKS)

@@ -12,52 +12,18 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pymysql
 import pytest
 from taala.adapter import session_user
 from taala.adapters import get
 from taala.schedule import counts
-from taala.servers import start_mariadb, start_memcached
 from taala.vet import REPRODUCER_VERSION, replay, vet
 
 TTL = 1.0  # the shortest lease every adapter here supports (memcached and the IRCTC loop: 1 s)
 LONG_TTL = 2.0  # for leases that must outlast a few round trips on a loaded machine by a wide margin
 EXCLUSIVE = ["mariadb-get-lock", "seed-irctc-get-lock", "seat-locks-table", "memcached-add-lock"]
 SQL = {"mariadb-get-lock", "seed-irctc-get-lock", "seat-locks-table", "seed-seat-locks-table"}
-
-
-@pytest.fixture(scope="module")
-def mariadb():
-    with start_mariadb() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def memcached():
-    with start_memcached() as server:
-        yield server
-
-
-@pytest.fixture
-def make(request):
-    made = []
-
-    def make(name, client, ttl=TTL):
-        server = request.getfixturevalue("mariadb" if name in SQL else "memcached")
-        adapter = get(name)([server.address], ttl=ttl, client=client)
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-@pytest.fixture
-def key():
-    return f"taala-test-{uuid.uuid4().hex[:8]}"
 
 
 def root(server) -> pymysql.Connection:

@@ -5,56 +5,13 @@ lease goes (the driver's own `acquired` flag keeps saying "held")."""
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 from taala.adapters import available, get
-from taala.servers import (
-    start_etcd,
-    start_mariadb,
-    start_memcached,
-    start_postgres,
-    start_redis,
-    start_zookeeper,
-)
 
 pytest.importorskip("tooz")
 
 TOOZ = sorted(n for n in available() if n.startswith("tooz-"))
-STARTERS = {"redis": lambda: start_redis(1), "memcached": start_memcached, "postgres": start_postgres,
-            "mariadb": start_mariadb, "zookeeper": lambda: start_zookeeper(3), "etcd": lambda: start_etcd(3)}
-
-
-@pytest.fixture(scope="module")
-def servers():
-    started = {}
-    yield lambda backend: started.get(backend) or started.setdefault(backend, STARTERS[backend]())
-    for cluster in started.values():
-        cluster.close()
-
-
-def addresses(cluster) -> list[str]:
-    return [n.address for n in (cluster if hasattr(cluster, "__iter__") else [cluster])]
-
-
-@pytest.fixture
-def make(servers):
-    made = []
-
-    def make(name, client, ttl=None):
-        cls = get(name)
-        adapter = cls(addresses(servers(cls.backend)) if cls.backend else [], ttl=ttl or max(1.0, cls.min_ttl), client=client)
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-@pytest.fixture
-def key():
-    return f"taala-test-{uuid.uuid4().hex[:8]}"
 
 
 def test_every_driver_has_a_class_and_the_beating_ones_a_heartbeat_twin():
@@ -106,13 +63,13 @@ def test_without_the_heart_the_lease_runs_out_under_the_holder(name, make, key):
     assert a.locks[key].acquired
 
 
-def test_postgresql_driver_keeps_believing_after_its_session_is_terminated(make, key, servers):
+def test_postgresql_driver_keeps_believing_after_its_session_is_terminated(make, key, postgres):
     import psycopg
 
     a, b = make("tooz-postgresql", 0), make("tooz-postgresql", 1)
     assert a.acquire(key)
     pid = a.locks[key]._conn.get_backend_pid()
-    host, _, port = addresses(servers("postgres"))[0].rpartition(":")
+    host, _, port = postgres.address.rpartition(":")
     with psycopg.connect(host=host, port=int(port), user="postgres", dbname="postgres", autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
     time.sleep(0.2)
