@@ -12,9 +12,10 @@ client slot names itself in `application_name` (`taala client N`), so an operato
 clients' sessions apart in `pg_stat_activity`. `schema` statements run on every (re)connect,
 so a table a wiped server lost comes back.
 
-`BlockingPostgresLock` is what the blocking lock adapters share: one session whose lock
-waits are bounded by `lock_timeout` (`max_wait` leases), and `wait_for` to run the statement
-that waits, answering "not acquired" when the server cancels it.
+`PostgresLock` is what the lock adapters share: one session (a blocking one's lock waits
+bounded by `lock_timeout`, `max_wait` leases) and `take` to run the statement that takes
+the lock, answering "not acquired" when the server refuses it (SQLSTATE 55P03: the wait
+hit `lock_timeout`, or `NOWAIT` found the lock held).
 """
 
 from __future__ import annotations
@@ -81,24 +82,22 @@ def lock_id(key: str) -> int:
     return zlib.crc32(key.encode())
 
 
-class BlockingPostgresLock(Adapter):
-    """A lock whose acquire waits on the server, bounded by `SET lock_timeout`: past it the
-    server cancels the wait with SQLSTATE 55P03, a clean "not acquired"."""
+class PostgresLock(Adapter):
+    """A lock taken by one statement on one session; a `blocking` one waits on the server,
+    bounded by `SET lock_timeout` (`max_wait` leases)."""
 
     backend = "postgres"
     requires = ("psycopg",)
-    blocking = True
-    max_wait = 2.0  # lock_timeout, in leases
-    timing: ClassVar[dict[str, float]] = {"lease": 1.0, "wait": max_wait}
     schema: ClassVar[tuple[str, ...]] = ()  # statements run on every (re)connect
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.session = Session(addresses[0], client, lock_timeout=self.max_wait * ttl, schema=self.schema)
+        timeout = self.max_wait * ttl if self.blocking else None
+        self.session = Session(addresses[0], client, lock_timeout=timeout, schema=self.schema)
 
-    def wait_for(self, sql: str, args: tuple = (), *, in_transaction: bool = False) -> Any:
-        """Run the statement that waits for the lock: its cursor, or None when the wait hit
-        lock_timeout (the transaction, if any, rolled back: certainly not acquired)."""
+    def take(self, sql: str, args: tuple = (), *, in_transaction: bool = False) -> Any:
+        """Run the statement that takes the lock: its cursor, or None when the server refused
+        (55P03; the transaction, if any, rolled back: certainly not acquired)."""
         try:
             return self.session.execute(sql, args)
         except self.session.psycopg.errors.LockNotAvailable:
@@ -108,3 +107,9 @@ class BlockingPostgresLock(Adapter):
 
     def close(self):
         self.session.close()
+
+
+class BlockingPostgresLock(PostgresLock):
+    blocking = True
+    max_wait = 2.0  # lock_timeout, in leases
+    timing: ClassVar[dict[str, float]] = {"lease": 1.0, "wait": max_wait}

@@ -41,7 +41,7 @@ class PostgresAdvisoryLock(BlockingPostgresLock):
 
     def acquire(self, key):
         self.session.healthy()
-        if self.wait_for("SELECT pg_advisory_lock(%s)", (lock_id(key),)) is None:
+        if self.take("SELECT pg_advisory_lock(%s)", (lock_id(key),)) is None:
             return None
         return f"session-{self.client}"
 

@@ -45,7 +45,7 @@ class PostgresAdvisoryXactLock(BlockingPostgresLock):
     def acquire(self, key):
         self.session.healthy()
         self.session.execute("BEGIN")
-        if self.wait_for("SELECT pg_advisory_xact_lock(%s)", (lock_id(key),), in_transaction=True) is None:
+        if self.take("SELECT pg_advisory_xact_lock(%s)", (lock_id(key),), in_transaction=True) is None:
             return None
         return f"xact-{self.client}"
 

@@ -48,7 +48,7 @@ class PostgresRowLock(BlockingPostgresLock):
         self.session.healthy()
         self.session.execute("INSERT INTO taala_lock_rows VALUES (%s) ON CONFLICT DO NOTHING", (key,))
         self.session.execute("BEGIN")
-        cur = self.wait_for("SELECT id FROM taala_lock_rows WHERE id = %s FOR UPDATE", (key,), in_transaction=True)
+        cur = self.take("SELECT id FROM taala_lock_rows WHERE id = %s FOR UPDATE", (key,), in_transaction=True)
         if cur is None:
             return None
         if cur.fetchone() is None:  # the row is gone (a wiped server between the insert and the select)

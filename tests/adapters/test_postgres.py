@@ -19,6 +19,7 @@ from tests.support.waiting import waiting
 TTL = 1.0  # lock_timeout is max_wait (2) leases: 2 s
 LOCKS = ["postgres-advisory", "postgres-advisory-xact", "postgres-row-lock"]
 XACT = ["postgres-advisory-xact", "postgres-row-lock"]
+TRY = ["postgres-try-advisory", "postgres-row-lock-nowait"]  # answer at once, never wait
 RUNS = 20
 
 
@@ -87,6 +88,29 @@ def test_a_terminated_holder_loses_the_lock_and_its_client_cannot_tell(name, mak
     with pytest.raises(psycopg.OperationalError):  # only a's release finds out
         a.release(key, token)
     assert b.release(key, got[0]) is True
+
+
+@pytest.mark.parametrize("name", TRY)
+def test_a_try_lock_refuses_at_once_and_is_lost_with_its_session(name, make, key, postgres):
+    a, b = make(name, 0), make(name, 1)
+    token = a.acquire(key)
+    assert token
+    started = time.monotonic()
+    assert b.acquire(key) is None  # held: refused, not waited for (no lock_timeout is set:
+    assert time.monotonic() - started < 5.0  # a wait would last until the test's timeout)
+    assert b.release(key, "x") is False  # b holds nothing
+    with psycopg.connect(postgres.dsn, autocommit=True) as admin:
+        ended = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = 'taala client 0'").fetchall()
+    assert ended == [(True,)]
+    deadline = time.monotonic() + 10
+    while (got := b.acquire(key)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server frees the lock once it has ended the session
+    assert got, "the lock the server freed was never granted"
+    with pytest.raises(psycopg.OperationalError):  # only a's release finds out it held nothing
+        a.release(key, token)
+    assert b.release(key, got) is True
+    assert a.acquire(key) == token  # a reconnects (a new session) and takes the free lock
 
 
 def _reproducer(adapter: str, schedule: list) -> dict:
