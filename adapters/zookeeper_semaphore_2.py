@@ -8,6 +8,10 @@ probes fill both leases before the fault strikes client 0 and the third client a
 The session hazard is the one every kazoo recipe shares (`taala.adapters._zookeeper_recipe`):
 a holder paused past its session timeout loses its lease node, the waiting third client
 takes the freed lease, and the paused one still believes it holds its own: three holders.
+
+Findings (verifier cases, three runs each): safe under `none` and `connection-kill`;
+unsafe under `pause` and `partition`, shrunk to `[acquire 0, acquire 1, pause 0 (1.8
+sessions), acquire 2]`: three clients, the smallest schedule that can exceed two permits.
 """
 
 from __future__ import annotations
