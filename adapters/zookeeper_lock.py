@@ -77,9 +77,10 @@ class ZooKeeperLock(Adapter):
         return self.zk.Lock(path, identifier=identifier)
 
     def _lock(self, key, mode=None):
-        if (key, mode) not in self.locks:
-            self.locks[(key, mode)] = self._recipe(f"/taala/{key}", f"client-{self.client}-{uuid.uuid4().hex[:8]}", mode)
-        return self.locks[(key, mode)]
+        slot = key if mode is None else (key, mode)  # a reader and a writer of one path are two recipes
+        if slot not in self.locks:
+            self.locks[slot] = self._recipe(f"/taala/{key}", f"client-{self.client}-{uuid.uuid4().hex[:8]}", mode)
+        return self.locks[slot]
 
     def acquire(self, key, mode=None):  # `mode` only for a subclass with `modes` (kazoo's read/write lock)
         lock = self._lock(key, mode)
