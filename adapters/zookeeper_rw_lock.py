@@ -18,8 +18,10 @@ Findings (verifier cases, three runs each): safe under `none` (readers shared, w
 excluded, the #649 queue drained in order) and `connection-kill`; unsafe under `pause`
 and `partition`, shrunk to `[acquire 0, pause 0 (1.1 to 1.8 sessions), acquire 1]`: two
 writers, since the minimiser drops a mode the violation does not need; a paused *reader*
-fails the same way (`[acquire 0 read, pause 0 2.0, acquire 1]`: a writer holds while the
-reader still reads).
+fails the same way (`[acquire 0 read, pause 0 1.8, acquire 1]`, 3 of 3 replays: a writer
+holds while the reader still reads), but not while a second reader still holds (`[acquire 0
+read, acquire 1 read, pause 0 1.8, acquire 2]`, 0 of 3: the writer waits for the live reader,
+and the drain releases both readers before it is granted).
 """
 
 from __future__ import annotations
