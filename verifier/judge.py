@@ -24,14 +24,13 @@ from dataclasses import dataclass, replace
 
 from taala.checker import check
 from taala.history import History
+from taala.models import get as get_model
 from taala.models.cas_register import CasRegister
 from taala.models.fenced_mutex import FencedMutex
-from taala.models import get as get_model
 from taala.models.mutex import Mutex
 from taala.result import CheckOutcome, CheckResult, Counterexample
 from taala.workload import Workload
 from taala.workload import judge as judge_workload
-
 
 
 class _LockFs:

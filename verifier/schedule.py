@@ -17,7 +17,7 @@ Client steps (`c` is a client number):
   acquire modes (`Adapter.modes`), `["acquire", c, "read"]` takes it in that mode, and
   `["acquire", c]` in the default (first) mode; c's release gives back what it took;
 - `["race", c]`: clients c and c + 1 (mod the number of clients) send their acquires at the
-  same moment, so fast acquires overlap too (each skipped if it holds);
+  same moment, so fast acquires overlap too (each skipped if it holds; default mode);
 - `["read", c]`: read the protected resource (a counter), remember the value v;
 - `["write", c]`: write back v + 1 (reading first if it has not read): a read-modify-write
   split in two steps, so another client can come in between, as it can in real life;

@@ -11,6 +11,7 @@ from taala.judge import judge
 from taala.minimise import Minimiser
 from taala.schedule import counts, describe, probes, schedules, validate
 from taala.vet import _probes, with_writes
+
 from tests.support.dsl import history
 
 RW = ("write", "read")
@@ -84,10 +85,10 @@ def test_the_minimiser_drops_a_mode_the_violation_does_not_need_and_keeps_one_it
         m.run(None, 2, [0.5, 2.0], RW)
         return m.schedule
 
-    always = lambda trial: True  # noqa: E731
+    always = lambda trial: True
     assert minimise([["acquire", 0, "write"], ["pause", 0, 2.0], ["acquire", 1, "read"]], always) == [
         ["acquire", 0], ["pause", 0, 0.5], ["acquire", 1]]
-    needs_reader = lambda trial: ["acquire", 1, "read"] in trial  # noqa: E731
+    needs_reader = lambda trial: ["acquire", 1, "read"] in trial
     assert minimise([["acquire", 0, "write"], ["acquire", 1, "read"]], needs_reader) == [
         ["acquire", 0], ["acquire", 1, "read"]]
 
