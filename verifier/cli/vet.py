@@ -181,14 +181,19 @@ def _with_workload(reproducer: dict) -> str:
 def _counter_lines(out: Console, campaign: Any) -> None:
     """The default counter's verdict: the two holders, then the damage they did to it."""
     verdict = campaign.verdict
+    lock = verdict.lock.model.lock
+    shared = lock is not None and lock.capacity > 1  # a semaphore: its permits ran out
     if verdict.counterexample is not None:
-        out.print(Text("two holders: ", style="bold") + Text(verdict.counterexample.explanation))
+        label = "too many holders: " if shared else "two holders: "
+        out.print(Text(label, style="bold") + Text(verdict.counterexample.explanation))
     if verdict.damage is not None:
         out.print(Text("damage: ", style="bold") + Text(verdict.damage.explanation))
     elif campaign.damage_verdict is not None:
         out.print(Text("damage: ", style="bold") + Text(
             "with both holders doing their read-modify-write (reads after acquiring, writes at the end), "
             + campaign.damage_verdict.damage.explanation))
+    elif shared:
+        out.print(Text("damage: not demonstrated (a semaphore's holders share what it protects by design)"))
     elif not verdict.fenced:
         out.print(Text("damage: none recorded (the holders' writes did not collide when replayed)"))
 
