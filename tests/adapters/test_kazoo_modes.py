@@ -8,42 +8,15 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
-from taala.adapters import get
-from taala.servers import start_zookeeper
 
 pytestmark = pytest.mark.timeout(120)
-TTL = 2.0  # the shortest session the ensemble grants
-
-
-@pytest.fixture(scope="module")
-def zookeeper():
-    with start_zookeeper(3) as ensemble:
-        yield ensemble
-
-
-@pytest.fixture
-def make(zookeeper):
-    made = []
-
-    def make(name, client):
-        adapter = get(name)(zookeeper.addresses, ttl=TTL, client=client)
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-@pytest.fixture
-def key():
-    return f"taala-test-{uuid.uuid4().hex[:8]}"
+TTL = 2.0  # the shortest session the ensemble grants; `make` and `key` come from conftest
 
 
 def in_background(call):
+    """Like `tests.support.waiting`, for an acquire that names its mode."""
     got, done = [], threading.Event()
 
     def run():
