@@ -1,7 +1,8 @@
 """Adapter semantics tests run against real servers: none may hang a run.
 
 Shared fixtures: `servers(backend, nodes)` starts a backend's servers once per module, on
-first use; `redis`, `postgres`, `mariadb`, `memcached` are those servers by name;
+first use; `redis`, `postgres`, `mariadb`, `memcached` (one server) and `zookeeper`,
+`etcd` (3 nodes) are those servers by name;
 `make(name, client, ttl=None)` builds an adapter on its backend's servers (ttl: the
 module's `TTL`, else the adapter's shortest lease or 1 s) and closes it after the test;
 `key` is a fresh lock name. `tests.support.waiting` starts a blocking acquire in a thread.
@@ -59,6 +60,16 @@ def mariadb(servers):
 @pytest.fixture(scope="module")
 def memcached(servers):
     return servers("memcached")
+
+
+@pytest.fixture(scope="module")
+def zookeeper(servers):
+    return servers("zookeeper", 3)
+
+
+@pytest.fixture(scope="module")
+def etcd(servers):
+    return servers("etcd", 3)
 
 
 @pytest.fixture

@@ -6,63 +6,16 @@ it, the next client takes the lock, and the old holder's client still believes."
 
 from __future__ import annotations
 
-import base64
-import threading
 import time
-import uuid
 
 import pytest
 from taala.adapters import get
-from taala.servers import start_etcd, start_zookeeper
+
+from tests.support.waiting import waiting
 
 TTL = 2.0  # the adapters' min_ttl: the shortest session/lease our servers really grant
 KAZOO = ["zookeeper-write-lock", "zookeeper-semaphore"]
 ETCD = ["etcd-lock", "etcd-lock-fenced"]
-
-
-@pytest.fixture(scope="module")
-def zookeeper():
-    with start_zookeeper(3) as ensemble:
-        yield ensemble
-
-
-@pytest.fixture(scope="module")
-def etcd():
-    with start_etcd(3) as cluster:
-        yield cluster
-
-
-@pytest.fixture
-def make(request):
-    made = []
-
-    def make(name, client, ttl=TTL):
-        cls = get(name)
-        servers = request.getfixturevalue(cls.backend)
-        adapter = cls(servers.addresses, ttl=ttl, client=client)
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-@pytest.fixture
-def key():
-    return f"taala-test-{uuid.uuid4().hex[:8]}"
-
-
-def waiting(adapter, key):
-    got, done = [], threading.Event()
-
-    def run():
-        got.append(adapter.acquire(key))
-        got.append(time.monotonic())
-        done.set()
-
-    threading.Thread(target=run, daemon=True).start()
-    return got, done
 
 
 @pytest.mark.parametrize("name", KAZOO + ETCD)

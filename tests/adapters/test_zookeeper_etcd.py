@@ -6,48 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 from taala.adapters import get
-from taala.servers import start_etcd, start_zookeeper
 from taala.vet import REPRODUCER_VERSION, replay
 
 TTL = 2.0  # both adapters' min_ttl: the shortest session/lease our servers really grant
 RUNS = 20
-
-
-@pytest.fixture(scope="module")
-def zookeeper():
-    with start_zookeeper(3) as ensemble:
-        yield ensemble
-
-
-@pytest.fixture(scope="module")
-def etcd():
-    with start_etcd(3) as cluster:
-        yield cluster
-
-
-@pytest.fixture
-def make(request):
-    made = []
-
-    def make(name, client, ttl=TTL):
-        cls = get(name)
-        servers = request.getfixturevalue(cls.backend)
-        adapter = cls(servers.addresses, ttl=ttl, client=client)
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-@pytest.fixture
-def key():
-    return f"taala-test-{uuid.uuid4().hex[:8]}"
 
 
 # --- semantics -----------------------------------------------------------------------------
