@@ -53,6 +53,10 @@ LOCK_KEY, RESOURCE_KEY = "lock", "resource"
 PATIENCE_LEASES, PATIENCE_MAX_S = 0.1, 0.2  # how long a step waits for its op before moving on
 
 
+# How long the drain lets a blocking lock's ops in flight land before holders release.
+DRAIN_GRACE_S = 0.5
+
+
 class Environment:
     """Servers for one campaign; a context manager that always stops them."""
 
@@ -366,7 +370,17 @@ class _Session:
         out its timeout (the lock's whole `max_wait`, seconds per run with long leases)
         behind a holder whose own acquire was still landing (a reader granted just as the
         drain began, with a writer queued behind it). The drain sends no acquire, so it
-        ends once every op in flight has."""
+        ends once every op in flight has.
+
+        Before any of that, the ops in flight land while every holder still holds: an
+        acquire slowed past the patience window (reconnecting to a restarted server) must
+        meet the holder it overlaps, not a lock released under it just before it lands.
+        A non-blocking acquire cannot be waiting for a holder, so it is awaited whole (the
+        drain awaits it anyway); a blocking one may be, so only for a grace window."""
+        blocking = self.env.adapter_cls.blocking
+        grace = time.monotonic() + max(self.patience, min(self.ttl, DRAIN_GRACE_S))
+        for t in list(self.inflight.values()):
+            t.join(None if not blocking else max(0.0, grace - time.monotonic()))
         while True:
             busy = {c for c, t in self.inflight.items() if t.is_alive()}
             for c in [c for c in self.tokens if c not in busy]:

@@ -108,3 +108,22 @@ class ClosesInheritedSockets(Adapter):
 
     def release(self, key, token):
         return bool(self.redis.delete(key))
+
+
+class SlowSecondClient(Adapter):
+    """No lock at all (every acquire succeeds), and client 1's acquire takes 0.5 s, as one
+    reconnecting to a restarted server does: its grant lands after the schedule's end."""
+
+    name = "slow-second-client"
+    backend = None
+    expectations = {"none": safe("not a lock: for testing the runner's drain")}
+
+    def acquire(self, key):
+        if self.client == 1:
+            import time
+
+            time.sleep(0.5)
+        return f"token-{self.client}"
+
+    def release(self, key, token):
+        return True

@@ -44,6 +44,17 @@ def test_a_blocked_waiter_gets_the_lock_right_after_the_holders_release():
     assert ("ok", 1, "cas") in order
 
 
+def test_the_drain_lets_a_slow_acquire_land_before_holders_release():
+    """An acquire still in flight when the schedule ends (slowed past the patience window,
+    as by a reconnect) meets the holder it overlaps: the drain does not release the holder
+    under it first, which would hide the two holders."""
+    with Environment(get(f"{BROKEN}:SlowSecondClient")) as env:
+        result = run(env, [["acquire", 0], ["acquire", 1]], ttl=0.25, clients=2)
+    order = _ops(result.history)
+    assert order.index(("ok", 1, "acquire")) < order.index(("invoke", 0, "release"))
+    assert judge(result.history, fenced=False).violation
+
+
 def test_a_client_pause_waits_for_that_clients_acquire_to_land():
     """`acquire 0, pause 0` pauses the holder, never the acquire half-way: minimal
     schedules replay the same way."""
