@@ -20,6 +20,7 @@ from taala.adapters.postgres_row_lock import SCHEMA
 class PostgresRowLockNowait(PostgresLock):
     name = "postgres-row-lock-nowait"
     summary = "PostgreSQL BEGIN + SELECT … FOR UPDATE NOWAIT on the lock's row, released by COMMIT (non-blocking): no fencing"
+    tier = "full"  # the non-blocking twin of a lock the quick tier vets, with the same verdicts
     schema = (SCHEMA,)
     expectations = {
         "none": safe("the row stays locked by the open transaction: only the holder's COMMIT frees it"),

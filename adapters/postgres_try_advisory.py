@@ -22,6 +22,7 @@ from taala.adapters._postgres import PostgresLock, lock_id
 class PostgresTryAdvisoryLock(PostgresLock):
     name = "postgres-try-advisory"
     summary = "PostgreSQL pg_try_advisory_lock on one session (non-blocking): no lease, no fencing"
+    tier = "full"  # the non-blocking twin of a lock the quick tier vets, with the same verdicts
     expectations = {
         "none": safe("the lock belongs to the session: only the holder's unlock frees it"),
         "pause": safe("a paused holder's session stays open on the server, so the lock stays held"),
