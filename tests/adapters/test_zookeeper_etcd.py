@@ -4,12 +4,13 @@ per backend giving the same verdict every time."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from taala.adapters import get
 from taala.vet import REPRODUCER_VERSION, replay
+
+from tests.support.waiting import waiting
 
 TTL = 2.0  # both adapters' min_ttl: the shortest session/lease our servers really grant
 RUNS = 20
@@ -22,14 +23,7 @@ def test_zookeeper_a_waiter_gets_the_lock_right_after_the_holders_release(make, 
     a, b = make(name, 0), make(name, 1)
     token = a.acquire(key)
     assert token
-    got, done = [], threading.Event()
-
-    def wait_for_it():
-        got.append(b.acquire(key))
-        got.append(time.monotonic())
-        done.set()
-
-    threading.Thread(target=wait_for_it, daemon=True).start()
+    got, done = waiting(b, key)
     time.sleep(0.5 * TTL)
     assert not done.is_set(), "a second client got a held lock"
     released = time.monotonic()
