@@ -86,7 +86,7 @@ def load(path: str | Path, *, format: str | None = None, independent: bool = Fal
         fmt = format or detect(head.decode("utf-8", errors="replace"), "" if str(path) == STDIN else source)
         if fmt == "jsonl":  # stream: a million-op history never exists as one string
             with paused_gc():
-                events = parser("jsonl")(stream.lines(), source=source, independent=independent)
+                events = importlib.import_module(_READERS["jsonl"]).parse_chunks(stream.chunks(), source=source, independent=independent)
             check_order(events, source)
             return History(events, source=source)
         data = stream.read_all()
@@ -222,22 +222,6 @@ class _Input:
 
     def read_all(self) -> bytes:
         return b"".join(self.chunks())
-
-    def lines(self) -> Iterator[bytes]:
-        """Lines split on b"\\n" only (as the readers count them), without quadratic joins."""
-        partial: list[bytes] = []
-        for chunk in self.chunks():
-            if b"\n" not in chunk:
-                partial.append(chunk)
-                continue
-            parts = chunk.split(b"\n")
-            partial.append(parts[0])
-            yield b"".join(partial)
-            yield from parts[1:-1]
-            partial = [parts[-1]]
-        rest = b"".join(partial)
-        if rest:
-            yield rest
 
 
 _KINDS = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
