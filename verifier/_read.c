@@ -1,4 +1,7 @@
-/* The JSONL reading loop of taala.formats.jsonl, compiled (optional: jsonl.py reads in Python).
+/* The loops that read a history, compiled (optional: taala falls back to its Python loops).
+ *
+ * events(): JSONL lines into Events, for taala.formats.jsonl (below).
+ * pair(): Events into Operations, for taala.history.pair (further down).
  *
  * A million-op history spends most of its checking time being read: decoding each line
  * into a dict and then checking the dict costs ~4 us a line in Python. Nearly every line
@@ -159,38 +162,56 @@ static int read_object(const char *p, const char *e, PyObject **fields) {
     return skip_ws(p + 1, e) == e ? 0 : -1;
 }
 
-/* Events are built the way their dataclass __init__ would (it only assigns the nine slots,
- * taala.history.Event has no __post_init__), but by writing the slots directly: calling the
- * class runs a Python __init__ per event, a third of this loop's time. The slot offsets are
- * read from the class's member descriptors, and anything unexpected falls back to the call. */
-#define N_SLOTS 9
-static const char *slot_names[N_SLOTS] = {"index", "type", "process", "f", "value", "time", "key", "error", "line"};
-static PyTypeObject *offsets_for = NULL;
-static Py_ssize_t offsets[N_SLOTS];
+/* Objects are built the way their dataclass __init__ would (it only assigns the slots;
+ * taala.history's Event and Operation have no __post_init__), but by writing the slots
+ * directly: calling the class runs a Python __init__ per object, a third of this loop's
+ * time. The slot offsets are read from the class's member descriptors; if they are not
+ * plain object slots, events fall back to calling the class and pairing to Python. */
+#define MAX_SLOTS 10
+typedef struct {
+    PyTypeObject *type;
+    int n;
+    Py_ssize_t offset[MAX_SLOTS];
+} Slots;
+#define SLOT(obj, slots, i) (*(PyObject **)((char *)(obj) + (slots)->offset[i]))
 
-static int find_offsets(PyTypeObject *type) {
-    for (int i = 0; i < N_SLOTS; i++) {
-        PyObject *d = PyObject_GetAttrString((PyObject *)type, slot_names[i]);
+static int find_slots(PyTypeObject *type, const char **names, int n, Slots *out) {
+    if (out->type == type) return 0;
+    out->type = NULL;
+    for (int i = 0; i < n; i++) {
+        PyObject *d = PyObject_GetAttrString((PyObject *)type, names[i]);
         if (d == NULL) return -1;
         int ok = Py_IS_TYPE(d, &PyMemberDescr_Type) && ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX;
-        offsets[i] = ok ? ((PyMemberDescrObject *)d)->d_member->offset : -1;
+        if (ok) out->offset[i] = ((PyMemberDescrObject *)d)->d_member->offset;
         Py_DECREF(d);
-        if (!ok) return -1;
+        if (!ok) {
+            PyErr_SetString(PyExc_TypeError, "not a dataclass with object slots");
+            return -1;
+        }
     }
-    offsets_for = type;
+    out->type = type;
+    out->n = n;
     return 0;
 }
 
+/* A new object of slots->type with its slots set to (new references to) values. */
+static PyObject *new_object(Slots *slots, PyObject **values) {
+    PyObject *obj = slots->type->tp_alloc(slots->type, 0);
+    if (obj == NULL) return NULL;
+    for (int i = 0; i < slots->n; i++) SLOT(obj, slots, i) = Py_NewRef(values[i]);
+    return obj;
+}
+
+enum { E_INDEX, E_TYPE, E_PROCESS, E_F, E_VALUE, E_TIME, E_KEY, E_ERROR, E_LINE, N_EVENT };
+static const char *event_names[N_EVENT] = {"index", "type", "process", "f", "value", "time", "key", "error", "line"};
+static Slots event_slots;
+
 static PyObject *new_event(PyTypeObject *type, PyObject **values) {
-    if (type != offsets_for && find_offsets(type) < 0) {
+    if (find_slots(type, event_names, N_EVENT, &event_slots) < 0) {
         PyErr_Clear();
-        offsets_for = NULL;
-        return PyObject_Vectorcall((PyObject *)type, values, N_SLOTS, NULL);
+        return PyObject_Vectorcall((PyObject *)type, values, N_EVENT, NULL);
     }
-    PyObject *event = type->tp_alloc(type, 0);
-    if (event == NULL) return NULL;
-    for (int i = 0; i < N_SLOTS; i++) *(PyObject **)((char *)event + offsets[i]) = Py_NewRef(values[i]);
-    return event;
+    return new_object(&event_slots, values);
 }
 
 #define IS_INT(o) (PyLong_CheckExact(o))
@@ -220,8 +241,8 @@ static PyObject *line_event(const char *p, const char *e, Py_ssize_t position, l
         Py_XDECREF(line);
         goto done;
     }
-    PyObject *values[N_SLOTS] = {index_obj, canonical, shared, fields[F_F], value ? value : Py_None,
-                                 time ? time : Py_None, key ? key : Py_None, Py_None, line};
+    PyObject *values[N_EVENT] = {index_obj, canonical, shared, fields[F_F], value ? value : Py_None,
+                                  time ? time : Py_None, key ? key : Py_None, Py_None, line};
     event = new_event((PyTypeObject *)event_type, values);
     Py_DECREF(index_obj);
     Py_DECREF(line);
@@ -268,11 +289,98 @@ static PyObject *events(PyObject *self, PyObject *args) {
     return Py_BuildValue("nl", (Py_ssize_t)(p - base), lineno);
 }
 
+/* pair(events, event_type, operation_type, nemesis, invoke, ok, pending) -> list or None
+ *
+ * taala.history.pair's loop for a history with nothing to report: the same Operations in
+ * the same order with the same fields. It returns None at the first thing the Python loop
+ * would raise or warn about (an invocation while the process's op is open, a completion
+ * with no invocation or of another f, a completion timed before its invocation), and for
+ * any event that is not exactly an Event: the caller then pairs in Python, which says it. */
+enum { O_ID, O_PROCESS, O_F, O_VALUE, O_KEY, O_STATUS, O_CALL, O_RET, O_INVOKE, O_COMPLETION, N_OPERATION };
+static const char *operation_names[N_OPERATION] = {"id", "process", "f", "value", "key", "status", "call", "ret", "invoke", "completion"};
+static Slots operation_slots;
+
+static inline int same_str(PyObject *a, PyObject *b) {
+    return a == b || (PyUnicode_CheckExact(a) && PyUnicode_Compare(a, b) == 0);
+}
+
+/* 1 if the completion is timed before its invocation, 0 if not, -1 on error. */
+static int timed_backwards(PyObject *completion, PyObject *invocation) {
+    PyObject *t = SLOT(completion, &event_slots, E_TIME), *t0 = SLOT(invocation, &event_slots, E_TIME);
+    if (t == Py_None || t0 == Py_None) return 0;
+    return PyObject_RichCompareBool(t, t0, Py_LT);
+}
+
+/* Fills ops; 1 when paired, 0 to leave it to Python, -1 on error. */
+static int pair_into(PyObject *events, PyObject *open, PyObject *ops, PyObject *nemesis, PyObject *invoke, PyObject *ok,
+                     PyObject *pending) {
+    Py_ssize_t n = PyList_GET_SIZE(events);
+    for (Py_ssize_t pos = 0; pos < n; pos++) {
+        PyObject *e = PyList_GET_ITEM(events, pos);
+        if (!Py_IS_TYPE(e, event_slots.type)) return 0;
+        PyObject *process = SLOT(e, &event_slots, E_PROCESS), *type = SLOT(e, &event_slots, E_TYPE);
+        if (!PyLong_CheckExact(process) && !PyUnicode_CheckExact(process)) return 0;
+        if (PyUnicode_CheckExact(process) && PyUnicode_Compare(process, nemesis) == 0) continue;
+        PyObject *op = PyDict_GetItemWithError(open, process);
+        if (op == NULL && PyErr_Occurred()) return -1;
+        if (same_str(type, invoke)) {
+            if (op != NULL) return 0;
+            PyObject *id = PyLong_FromSsize_t(PyList_GET_SIZE(ops)), *call = PyLong_FromSsize_t(pos);
+            PyObject *values[N_OPERATION] = {id, process, SLOT(e, &event_slots, E_F), SLOT(e, &event_slots, E_VALUE),
+                                             SLOT(e, &event_slots, E_KEY), pending, call, Py_None, e, Py_None};
+            PyObject *made = id && call ? new_object(&operation_slots, values) : NULL;
+            Py_XDECREF(id);
+            Py_XDECREF(call);
+            if (made == NULL) return -1;
+            int failed = PyDict_SetItem(open, process, made) < 0 || PyList_Append(ops, made) < 0;
+            Py_DECREF(made);
+            if (failed) return -1;
+            continue;
+        }
+        if (op == NULL || !same_str(SLOT(e, &event_slots, E_F), SLOT(op, &operation_slots, O_F))) return 0;
+        int backwards = timed_backwards(e, SLOT(op, &operation_slots, O_INVOKE));
+        if (backwards != 0) return backwards < 0 ? -1 : 0;
+        PyObject *ret = PyLong_FromSsize_t(pos);
+        if (ret == NULL) return -1;
+        Py_SETREF(SLOT(op, &operation_slots, O_STATUS), Py_NewRef(type));
+        Py_SETREF(SLOT(op, &operation_slots, O_RET), ret);
+        Py_SETREF(SLOT(op, &operation_slots, O_COMPLETION), Py_NewRef(e));
+        PyObject *value = SLOT(e, &event_slots, E_VALUE);
+        if (value != Py_None && same_str(type, ok)) Py_SETREF(SLOT(op, &operation_slots, O_VALUE), Py_NewRef(value));
+        if (SLOT(op, &operation_slots, O_KEY) == Py_None)
+            Py_SETREF(SLOT(op, &operation_slots, O_KEY), Py_NewRef(SLOT(e, &event_slots, E_KEY)));
+        if (PyDict_DelItem(open, process) < 0) return -1; /* last: `op` was borrowed from `open` */
+    }
+    return 1;
+}
+
+static PyObject *pair(PyObject *self, PyObject *args) {
+    PyObject *events, *event_type, *operation_type, *nemesis, *invoke, *ok, *pending;
+    if (!PyArg_ParseTuple(args, "O!O!O!UUUU", &PyList_Type, &events, &PyType_Type, &event_type, &PyType_Type,
+                          &operation_type, &nemesis, &invoke, &ok, &pending))
+        return NULL;
+    if (find_slots((PyTypeObject *)event_type, event_names, N_EVENT, &event_slots) < 0 ||
+        find_slots((PyTypeObject *)operation_type, operation_names, N_OPERATION, &operation_slots) < 0) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    PyObject *open = PyDict_New(), *ops = PyList_New(0);
+    int done = open && ops ? pair_into(events, open, ops, nemesis, invoke, ok, pending) : -1;
+    Py_XDECREF(open);
+    if (done != 1) {
+        Py_XDECREF(ops);
+        if (done < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    return ops;
+}
+
 static PyMethodDef methods[] = {
     {"events", events, METH_VARARGS, "Read the common JSONL line shape into Events (see taala.formats.jsonl)."},
+    {"pair", pair, METH_VARARGS, "Pair Events into Operations when nothing needs reporting (see taala.history.pair)."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_read", "Compiled JSONL reading loop for taala.formats.jsonl.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_read", "Compiled loops for reading a history: JSONL lines into events, events into operations.", -1, methods};
 
 PyMODINIT_FUNC PyInit__read(void) { return PyModule_Create(&module); }

@@ -22,6 +22,11 @@ from typing import Any
 
 from taala.gcpause import paused_gc
 
+try:  # built by `pip install` when a C compiler is there; optional
+    from taala import _read as compiled
+except ImportError:  # pragma: no cover - depends on the install
+    compiled = None
+
 INVOKE, OK, FAIL, INFO = "invoke", "ok", "fail", "info"
 TYPES = (INVOKE, OK, FAIL, INFO)
 NEMESIS = "nemesis"
@@ -178,7 +183,14 @@ def pair(events: Iterable[Event], source: str | None = None, warnings: list[str]
     A completion timed before its own invocation is only a warning (appended to `warnings`):
     the file order decides real-time order, not `time`, but such a `time` says the clocks
     or the recorder are off, and latencies drawn from it are wrong.
+
+    A history with none of these is paired in C when `taala._read` is built (the same
+    operations; tests/checker/test_fast_reader.py compares both loops).
     """
+    if compiled is not None and type(events) is list:
+        ops = compiled.pair(events, Event, Operation, NEMESIS, INVOKE, OK, PENDING)
+        if ops is not None:
+            return ops
     backwards = 0
     open_ops: dict[Hashable, Operation] = {}
     ops: list[Operation] = []

@@ -1,10 +1,18 @@
-"""The compiled JSONL reader (`taala._read`) reads exactly what the Python reader reads.
+"""The compiled reading loops (`taala._read`) read exactly what the Python loops read.
+
+JSONL lines into events:
 
 Lines are drawn from the common shape the C loop accepts and from its near misses (other
 keys, floats, big or zero-led integers, escapes, non-UTF-8 bytes, duplicate keys, bools,
 lists, blank and broken lines), and the file is cut into chunks at random places. Both
 paths must give the same events, field by field and type by type, or the same error with
-the same file:line. No server, no fake: pure parsing.
+the same file:line.
+
+Events into operations: generated histories, mostly well formed (each process invokes,
+then completes), sometimes not (a completion with no invocation or of another `f`, a
+second invocation, a completion timed before its invocation, nemesis events, odd process
+names): both loops must give the same operations, field by field, and the same warnings,
+or the same error. No server, no fake: pure parsing.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import taala.formats.jsonl as jsonl
-from taala.history import HistoryError
+import taala.history as history
+from taala.history import Event, HistoryError, Operation
 
 COMPILED = jsonl.compiled
 pytestmark = pytest.mark.skipif(COMPILED is None, reason="taala._read is not built (no C compiler at install time)")
@@ -102,3 +111,57 @@ def test_an_error_after_a_run_of_fast_lines_names_its_line():
     data = b'{"index":0,"type":"invoke","process":1,"f":"acquire"}\n' * 3 + b'{"index":3,"type":"nope","process":1,"f":"a"}\n'
     with pytest.raises(HistoryError, match=r"^h\.jsonl:4: `type` must be one of"):
         jsonl.parse_chunks([data[:50], data[50:]], source="h.jsonl")
+
+
+@st.composite
+def event_lists(draw) -> list[Event]:
+    """A history as a recorder would write it, with a few mistakes drawn in."""
+    events, open_f = [], {}
+    processes = st.sampled_from([0, 1, 2, "n1", "nemesis"])
+    for index in range(draw(st.integers(0, 14))):
+        process = draw(processes)
+        f = draw(st.sampled_from(["acquire", "release"]))
+        mistake = draw(st.integers(0, 9)) == 0
+        if process == "nemesis":
+            etype = draw(st.sampled_from(["invoke", "info"]))
+        elif (process in open_f) != mistake:
+            etype = draw(st.sampled_from(["ok", "fail", "info"]))
+            f = open_f.pop(process, f) if not draw(st.integers(0, 9)) == 0 else f
+        else:
+            etype = "invoke"
+            open_f[process] = f
+        time = draw(st.one_of(st.none(), st.integers(0, 20)))
+        events.append(Event(index, etype, process, f, draw(st.one_of(st.none(), st.integers(0, 3))), time,
+                            draw(st.sampled_from([None, "k", 1])), None, index + 1))
+    return events
+
+
+def _pair(events: list[Event], *, compiled) -> object:
+    saved, history.compiled = history.compiled, compiled
+    warnings: list[str] = []
+    try:
+        ops = history.pair(events, source="h.jsonl", warnings=warnings)
+    except HistoryError as e:
+        return str(e)
+    finally:
+        history.compiled = saved
+    names = Operation.__slots__
+    return [tuple((type(getattr(op, n)), getattr(op, n)) for n in names) for op in ops], warnings
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_lists())
+def test_the_compiled_pairing_pairs_what_the_python_pairing_pairs(events):
+    assert _pair(events, compiled=COMPILED) == _pair(events, compiled=None)
+
+
+def test_a_history_with_something_to_say_is_paired_in_python():
+    """The compiled loop declines (returns None) where Python would raise or warn."""
+    invoke = Event(0, "invoke", 1, "acquire", None, 10, "k", None, 1)
+    assert COMPILED.pair([invoke, Event(1, "ok", 1, "acquire", 1, 5, "k", None, 2)], Event, Operation,
+                         "nemesis", "invoke", "ok", "pending") is None  # timed before its invocation
+    assert COMPILED.pair([Event(0, "ok", 1, "acquire", 1, 5, "k", None, 1)], Event, Operation,
+                         "nemesis", "invoke", "ok", "pending") is None  # no invocation
+    ops = COMPILED.pair([invoke, Event(1, "ok", 1, "acquire", 7, 15, None, None, 2)], Event, Operation,
+                        "nemesis", "invoke", "ok", "pending")
+    assert [(op.status, op.value, op.key, op.call, op.ret) for op in ops] == [("ok", 7, "k", 0, 1)]
