@@ -22,9 +22,8 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import taala.formats.jsonl as jsonl
-import taala.history as history
+from taala import history
+from taala.formats import jsonl
 from taala.history import Event, HistoryError, Operation
 
 COMPILED = jsonl.compiled
@@ -126,7 +125,7 @@ def event_lists(draw) -> list[Event]:
             etype = draw(st.sampled_from(["invoke", "info"]))
         elif (process in open_f) != mistake:
             etype = draw(st.sampled_from(["ok", "fail", "info"]))
-            f = open_f.pop(process, f) if not draw(st.integers(0, 9)) == 0 else f
+            f = open_f.pop(process, f) if draw(st.integers(0, 9)) != 0 else f
         else:
             etype = "invoke"
             open_f[process] = f

@@ -14,7 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import orjson
-from taala.formats.event_fields import _CANONICAL_TYPE, _PROCESSES, _fast_event, make_event
+from taala.formats.event_fields import (
+    _CANONICAL_TYPE,
+    _PROCESSES,
+    _fast_event,
+    make_event,
+)
 from taala.history import Event, History, HistoryError
 
 try:  # built by `pip install` when a C compiler is there; optional
