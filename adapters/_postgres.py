@@ -48,9 +48,11 @@ class Session:
         for statement in self.schema:
             try:
                 conn.execute(statement)
-            except (self.psycopg.errors.UniqueViolation, self.psycopg.errors.DuplicateObject):
-                pass  # two clients created the table at once (CREATE … IF NOT EXISTS races in the
-                # catalog: on the row type's name, DuplicateObject, or on its index, UniqueViolation)
+            except (self.psycopg.errors.UniqueViolation, self.psycopg.errors.DuplicateObject,
+                    self.psycopg.errors.DuplicateTable):
+                pass  # two clients created the table at once: CREATE … IF NOT EXISTS races in the
+                # catalog (on the table's name, DuplicateTable; on its row type's, DuplicateObject;
+                # on an index, UniqueViolation), and the table exists once the other commits
         return conn
 
     def healthy(self) -> None:

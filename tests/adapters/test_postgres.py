@@ -130,3 +130,38 @@ def _reproducer(adapter: str, schedule: list) -> dict:
 def test_replays_give_the_same_verdict(adapter, schedule, violation):
     result = replay(get(adapter), _reproducer(adapter, schedule), runs=RUNS)
     assert result.verdicts == [violation] * RUNS, result.verdicts
+
+
+def test_clients_connecting_at_once_all_find_the_lock_table(postgres):
+    """`CREATE TABLE IF NOT EXISTS` from several sessions at once races in the catalog (one
+    may fail with DuplicateTable, DuplicateObject or UniqueViolation although the table then
+    exists): every client must still connect. A verifier case once failed on it."""
+    import threading
+
+    from taala.adapters._postgres import Session
+    from taala.adapters.postgres_row_lock import SCHEMA
+
+    address = postgres.address
+    admin = psycopg.connect(host=address.rpartition(":")[0], port=int(address.rpartition(":")[2]), user="postgres",
+                            dbname="postgres", autocommit=True)
+    errors: list[BaseException] = []
+    for _ in range(30):
+        admin.execute("DROP TABLE IF EXISTS taala_lock_rows")
+        barrier, sessions = threading.Barrier(6), []
+
+        def connect(client, barrier=barrier, sessions=sessions):
+            barrier.wait()
+            try:
+                sessions.append(Session(address, client, schema=(SCHEMA,)))
+            except Exception as e:  # noqa: BLE001 - collected and asserted on below
+                errors.append(e)
+
+        threads = [threading.Thread(target=connect, args=(c,)) for c in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        for s in sessions:
+            s.conn.close()
+    admin.close()
+    assert not errors, f"{len(errors)} of 180 clients failed to connect: {errors[0]!r}"
