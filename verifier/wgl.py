@@ -87,38 +87,9 @@ def search(
         if found is not None:
             return found
     n = len(ops)
-    # Entries: call of op i is encoded i, return of op i is n + i; sorted by history
-    # position, packed into one int per entry (position * 2n + code) to sort fast.
-    width = 2 * n or 1
-    is_required = []
-    order = []
-    for i, op in enumerate(ops):
-        order.append(op.call * width + i)
-        if op.status == OK:
-            is_required.append(True)
-            order.append(op.ret * width + n + i)
-        else:
-            is_required.append(False)
-    order.sort()
-    m = len(order)
-    # Two linked lists threaded through nodes 1..m: the required list (head 0) holds the
-    # calls and returns of ok ops; the optional list (head m + 1) the calls of the others.
-    entry = [0] * (m + 2)
-    pos = [0] * (m + 2)
-    node_of_ret = [0] * n
-    nxt = [-1] * (m + 2)
-    prv = [-1] * (m + 2)
-    ohead = m + 1
-    last_req, last_opt = 0, ohead
-    for node, packed in enumerate(order, start=1):
-        position, code = divmod(packed, width)
-        entry[node], pos[node] = code, position
-        if code >= n:
-            node_of_ret[code - n] = node
-        if code >= n or is_required[code]:
-            nxt[last_req], prv[node], last_req = node, last_req, node
-        else:
-            nxt[last_opt], prv[node], last_opt = node, last_opt, node
+    lists = _Entries(ops)
+    entry, pos, nxt, is_required = lists.entry, lists.pos, lists.nxt, lists.is_required
+    ohead = lists.optional_head
 
     step = model.step
     state = model.init() if init is FROM_MODEL else init
@@ -165,17 +136,9 @@ def search(
                 back, state, limit = stack.pop()
                 code = entry[back]
                 linearized ^= 1 << code
-                p, q = prv[back], nxt[back]  # unlift the call (dancing links)
-                nxt[p] = back
-                if q != -1:
-                    prv[q] = back
+                lists.put_back(back)
                 if is_required[code]:
                     remaining += 1
-                    r = node_of_ret[code]
-                    p, q = prv[r], nxt[r]
-                    nxt[p] = r
-                    if q != -1:
-                        prv[q] = r
                     phase2, node = False, nxt[back]
                 else:
                     onode = nxt[back]
@@ -195,17 +158,9 @@ def search(
                 seen.add(config)
                 stack.append((candidate, state, limit))
                 state, linearized = new_state, new_linearized
-                p, q = prv[candidate], nxt[candidate]  # lift the call out of its list
-                nxt[p] = q
-                if q != -1:
-                    prv[q] = p
+                lists.lift(candidate)
                 if is_required[code]:
                     remaining -= 1
-                    r = node_of_ret[code]
-                    p, q = prv[r], nxt[r]
-                    nxt[p] = q
-                    if q != -1:
-                        prv[q] = p
                 phase2, node = False, nxt[0]
                 continue
         if phase2:
@@ -214,6 +169,74 @@ def search(
             node = nxt[node]
     found = _path(stack, ops, entry, state) if want_linearization else None
     return SearchResult(LINEARIZABLE, steps, linearization=found)
+
+
+class _Entries:
+    """The calls and returns of one search as two doubly linked lists (Knuth's dancing links).
+
+    Nodes 1..m are the entries in history order: op i's call has code i, its return code
+    n + i (only `ok` ops have a return entry). The required list (head 0) threads the calls
+    and returns of `ok` ops, the optional list (head `optional_head`) the calls of the
+    indeterminate ones. Linearizing an op lifts its call and return out of their list;
+    backtracking puts them back where they were, each in O(1), because a lifted node keeps
+    its own links."""
+
+    __slots__ = ("entry", "is_required", "node_of_ret", "nxt", "optional_head", "pos", "prv")
+
+    def __init__(self, ops: Sequence[Operation]):
+        n = len(ops)
+        # sorted by history position, packed into one int per entry (position * 2n + code) to sort fast
+        width = 2 * n or 1
+        self.is_required = [op.status == OK for op in ops]
+        order = [op.call * width + i for i, op in enumerate(ops)]
+        order += [op.ret * width + n + i for i, op in enumerate(ops) if op.status == OK]
+        order.sort()
+        m = len(order)
+        self.entry, self.pos = [0] * (m + 2), [0] * (m + 2)
+        self.node_of_ret = [0] * n
+        self.nxt, self.prv = [-1] * (m + 2), [-1] * (m + 2)
+        self.optional_head = m + 1
+        last_required, last_optional = 0, self.optional_head
+        for node, packed in enumerate(order, start=1):
+            position, code = divmod(packed, width)
+            self.entry[node], self.pos[node] = code, position
+            if code >= n:
+                self.node_of_ret[code - n] = node
+            if code >= n or self.is_required[code]:
+                self._append(last_required, node)
+                last_required = node
+            else:
+                self._append(last_optional, node)
+                last_optional = node
+
+    def _append(self, last: int, node: int) -> None:
+        self.nxt[last], self.prv[node] = node, last
+
+    def lift(self, call: int) -> None:
+        """Take the op whose call is node `call` out of the lists: its call and its return."""
+        self._unlink(call)
+        code = self.entry[call]
+        if self.is_required[code]:
+            self._unlink(self.node_of_ret[code])
+
+    def put_back(self, call: int) -> None:
+        """Undo `lift(call)` (the last lift not yet undone)."""
+        self._relink(call)
+        code = self.entry[call]
+        if self.is_required[code]:
+            self._relink(self.node_of_ret[code])
+
+    def _unlink(self, node: int) -> None:
+        p, q = self.prv[node], self.nxt[node]
+        self.nxt[p] = q
+        if q != -1:
+            self.prv[q] = p
+
+    def _relink(self, node: int) -> None:
+        p, q = self.prv[node], self.nxt[node]
+        self.nxt[p] = node
+        if q != -1:
+            self.prv[q] = node
 
 
 _COMPILED_VERDICTS = (LINEARIZABLE, ILLEGAL, UNKNOWN)
