@@ -34,7 +34,11 @@ class PortalockerRedisLock(Adapter):
     requires = ("portalocker", "redis")
     fencing = False
     blocking = True
-    max_wait = 3.0  # acquire's timeout, in leases (a probe and a retry after the kill fit in it)
+    # acquire's timeout, in leases. A waiter needs about 3.5 leases from the holder's pause to
+    # its kill and grant (a probe answered, a silent probe of one lease, the kill, a retry:
+    # measured 0.85-0.95 s at a 0.25 s lease); with 3 leases the canonical probe never broke
+    # the lock (0 of 6 replays) and the search fell to long random schedules.
+    max_wait = 8.0
     timing = {"lease": 1.0, "wait": max_wait}  # unavailable_timeout = the lease
     expectations = {
         "none": safe("the holder's subscription answers every probe: nobody else gets the lock"),
