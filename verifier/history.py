@@ -185,7 +185,7 @@ def pair(events: Iterable[Event], source: str | None = None, warnings: list[str]
     or the recorder are off, and latencies drawn from it are wrong.
 
     A history with none of these is paired in C when `taala._read` is built (the same
-    operations; tests/checker/test_fast_reader.py compares both loops).
+    operations; tests/checker/test_compiled_reader.py compares both loops).
     """
     if compiled is not None and type(events) is list:
         ops = compiled.pair(events, Event, Operation, NEMESIS, INVOKE, OK, PENDING)

@@ -141,9 +141,7 @@ def test_clients_connecting_at_once_all_find_the_lock_table(postgres):
     from taala.adapters._postgres import Session
     from taala.adapters.postgres_row_lock import SCHEMA
 
-    address = postgres.address
-    admin = psycopg.connect(host=address.rpartition(":")[0], port=int(address.rpartition(":")[2]), user="postgres",
-                            dbname="postgres", autocommit=True)
+    admin = psycopg.connect(postgres.dsn, autocommit=True)
     errors: list[BaseException] = []
     for _ in range(30):
         admin.execute("DROP TABLE IF EXISTS taala_lock_rows")
@@ -152,7 +150,7 @@ def test_clients_connecting_at_once_all_find_the_lock_table(postgres):
         def connect(client, barrier=barrier, sessions=sessions):
             barrier.wait()
             try:
-                sessions.append(Session(address, client, schema=(SCHEMA,)))
+                sessions.append(Session(postgres.address, client, schema=(SCHEMA,)))
             except Exception as e:  # noqa: BLE001 - collected and asserted on below
                 errors.append(e)
 

@@ -20,12 +20,12 @@ from taala.formats.event_fields import (
     _fast_event,
     make_event,
 )
-from taala.history import Event, History, HistoryError
-
-try:  # built by `pip install` when a C compiler is there; optional
-    from taala import _read as compiled
-except ImportError:  # pragma: no cover - depends on the install
-    compiled = None
+from taala.history import (
+    Event,
+    History,
+    HistoryError,
+    compiled,  # taala._read, or None when it was not built
+)
 
 
 def parse(text: str | Iterable[bytes], *, source: str | None = None, independent: bool = False) -> list[Event]:
@@ -90,7 +90,7 @@ def _read_line(raw: bytes | str, lineno: int, events: list[Event], source: str |
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Lines split on b"\n" only (as the readers count them), without quadratic joins."""
+    """Lines split on b"\\n" only (as the readers count them), without quadratic joins."""
     partial: list[bytes] = []
     for chunk in chunks:
         if b"\n" not in chunk:
