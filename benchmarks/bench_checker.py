@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import cas_register, lock, sequential_register, write  # noqa: E402
 
 import taala  # noqa: E402
+from taala.checker.linearizability import check as check_linearizability  # noqa: E402
 from taala.history import History  # noqa: E402
-from taala.linearizability import check as check_linearizability  # noqa: E402
 
 
 def machine() -> str:

@@ -5,14 +5,16 @@ The data flows one way: schedule -> runner(adapter, nemesis) -> history -> check
 specifications and `taala.adapters` the lock implementations under test.
 
     import taala
-    history = taala.load("histories/etcd-mutex.edn")
+    history = taala.load("histories/mutex/invalid/etcd-lease-expired.edn")
     result = taala.check(history, taala.get_model("mutex"))
     result.valid, result.counterexample
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from taala.lazy import exports
 
 # The public names load on first use (PEP 562): `taala --help` and the pytest plugin import
 # this package, and neither should pay for the checker, the readers and the models.
@@ -29,34 +31,21 @@ _EXPORTS = {
     "Model": ("taala.model", "Model"),
     "available_models": ("taala.models", "available"),
     "get_model": ("taala.models", "get"),
-    "CheckResult": ("taala.result", "CheckResult"),
-    "Counterexample": ("taala.result", "Counterexample"),
+    "CheckResult": ("taala.checker.result", "CheckResult"),
+    "Counterexample": ("taala.checker.result", "Counterexample"),
 }
 
 if TYPE_CHECKING:
-    from taala.checker import check
+    from taala.checker.all_checks import check
+    from taala.checker.result import CheckResult, Counterexample
     from taala.formats import load, loads
     from taala.history import Event, History, HistoryError, Operation
     from taala.model import INCONSISTENT, LockSemantics, Model
     from taala.models import available as available_models
     from taala.models import get as get_model
-    from taala.result import CheckResult, Counterexample
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'taala' has no attribute {name!r}")
-    import importlib
-
-    module, attr = _EXPORTS[name]
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_EXPORTS))
-
+__getattr__, __dir__ = exports(__name__, _EXPORTS)
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,7 @@
-/* The WGL search loop of taala.wgl, compiled (optional: taala.wgl falls back to Python).
+/* The WGL search loop of taala.checker.wgl, compiled (optional: it falls back to Python).
  *
  * Same algorithm, same candidate order, same step count and deadline checks as the Python
- * loop in wgl.py; what changes is that model states are numbered as they are met and each
+ * loop in checker/wgl.py; what changes is that model states are numbered as they are met and each
  * (state, op) step is asked of the Python model once, then read from a table (a row of n
  * int32 per state: next state, -1 when the model refuses, -2 not asked yet), so the loop
  * rarely calls Python; and Lowe's `seen` cache is an open-addressing hash set of (bitset of
@@ -12,7 +12,7 @@
  *   call, ret: lists of n ints (history positions; ret -1 for an op with no required return)
  *   ops: the n operations; step(state, op) the model's step; `inconsistent` its refusal
  *   deadline: time.monotonic() value, or a negative number for none
- * returns (verdict, steps, path, longest): verdict 0 linearizable, 1 illegal, 2 unknown, 3 the
+ * returns (verdict, steps, path, longest): verdict 0 valid (linearizable), 1 invalid, 2 unknown, 3 the
  * table outgrew its memory bound (the caller searches in Python); path a list of (op index,
  * state after) when linearizable and want_path, else None; longest, with verbose, up to three
  * longest partial linearizations (lists like path) met at dead ends, else None. Exceptions of
@@ -423,10 +423,10 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"search", search, METH_VARARGS, "The WGL loop over a transition table (see taala.wgl)."},
+    {"search", search, METH_VARARGS, "The WGL loop over a transition table (see taala.checker.wgl)."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_wgl", "Compiled WGL search loop for taala.wgl.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_wgl", "Compiled WGL search loop for taala.checker.wgl.", -1, methods};
 
 PyMODINIT_FUNC PyInit__wgl(void) { return PyModule_Create(&module); }

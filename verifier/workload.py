@@ -29,6 +29,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from taala.checker.result import UNKNOWN, CheckOutcome, Counterexample, Result
 from taala.redis_connect import connect
 
 AUDIT = "audit"  # the f of the final read of the store
@@ -190,12 +191,30 @@ def who(op: Any) -> str:
 INVARIANT = "invariant"  # the check name a workload's verdict goes under
 
 
-def judge(history: Any, workload: Workload) -> Any:
-    """The workload's invariants over a run's history, as a CheckResult (check "invariant"):
-    unknown when the run recorded no audit (it was cut short)."""
-    import time
+@dataclass
+class WorkloadResult(Result):
+    """The verdict on one run's history under a workload: one check, "invariant". Not a
+    `CheckResult`: it was judged by a workload's invariants, not by a model, so it has no
+    lock semantics to offer (a report of it is given the lock's). Same JSON shape, the
+    workload's name under "model"."""
 
-    from taala.result import UNKNOWN, CheckOutcome, CheckResult, Counterexample
+    workload: Workload
+    ops: int
+    partitions: int
+    elapsed_s: float
+    checks: dict[str, CheckOutcome]
+    source: str | None = None
+    nemesis_events: int = 0
+
+    @property
+    def judged_by(self) -> str:
+        return str(self.workload)
+
+
+def judge(history: Any, workload: Workload) -> WorkloadResult:
+    """The workload's invariants over a run's history (check "invariant"): unknown when the
+    run recorded no audit (it was cut short)."""
+    import time
 
     started = time.monotonic()
     ops = [o for o in history.operations() if o.process != "nemesis"]
@@ -211,6 +230,6 @@ def judge(history: Any, workload: Workload) -> Any:
         outcome = CheckOutcome(INVARIANT, not broken, ce,
                                {"broken": [{"invariant": b.invariant, "sentence": b.sentence} for b in broken],
                                 "audit": audit})
-    return CheckResult(model=workload, ops=len(ops), partitions=len({o.key for o in ops if o.f == "acquire"}) or 1, elapsed_s=time.monotonic() - started,
-                       checks={INVARIANT: outcome}, source=history.source,
-                       nemesis_events=sum(1 for e in history.events if e.is_nemesis))
+    return WorkloadResult(workload=workload, ops=len(ops), partitions=len({o.key for o in ops if o.f == "acquire"}) or 1,
+                          elapsed_s=time.monotonic() - started, checks={INVARIANT: outcome}, source=history.source,
+                          nemesis_events=sum(1 for e in history.events if e.is_nemesis))

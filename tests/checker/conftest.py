@@ -1,7 +1,7 @@
 """`search_path`: run a test once through the compiled WGL loop and once through Python."""
 
 import pytest
-import taala.wgl as wgl
+import taala.checker.wgl as wgl
 
 BUILT = wgl.compiled
 

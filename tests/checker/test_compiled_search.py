@@ -12,10 +12,11 @@ import sysconfig
 import time
 
 import pytest
-import taala.wgl as wgl
+import taala.checker.wgl as wgl
 from hypothesis import HealthCheck, given, settings
+from taala.checker.linearizability import partition, searchable
+from taala.checker.result import UNKNOWN
 from taala.history import Event, History
-from taala.linearizability import partition, searchable
 from taala.models import get
 
 from tests.support.histories import MODELS, random_history, simulated_history
@@ -52,12 +53,12 @@ def test_same_verdict_steps_and_linearization(spec, strategy, monkeypatch):
         for part in partition(history.operations()).values():
             ops = searchable(part, model)
             slow, fast = both(ops, model, monkeypatch, want_linearization=True)
-            assert (fast.verdict, fast.steps) == (slow.verdict, slow.steps)
+            assert (fast.valid, fast.steps) == (slow.valid, slow.steps)
             assert fast.linearization == slow.linearization
             small_cache = both(ops, model, monkeypatch, cache_limit=2)
-            assert small_cache[1].verdict == small_cache[0].verdict == slow.verdict
+            assert small_cache[1].valid == small_cache[0].valid == slow.valid
             slow, fast = both(ops, model, monkeypatch, verbose=True)  # explain's search
-            assert (fast.verdict, fast.steps, fast.longest) == (slow.verdict, slow.steps, slow.longest)
+            assert (fast.valid, fast.steps, fast.longest) == (slow.valid, slow.steps, slow.longest)
 
     run()
 
@@ -73,15 +74,15 @@ def _hard(writers: int = 16) -> list:
 def test_a_passed_deadline_is_unknown_after_the_same_steps(monkeypatch):
     model = get("cas-register")
     slow, fast = both(searchable(_hard(), model), model, monkeypatch, deadline=time.monotonic() - 1)
-    assert fast.verdict == slow.verdict == wgl.UNKNOWN
+    assert fast.valid == slow.valid == UNKNOWN
     assert fast.steps == slow.steps == 1024
 
 
 @needs_build
-def test_the_hard_history_is_decided_illegal_with_the_same_steps(monkeypatch):
+def test_the_hard_history_is_decided_invalid_with_the_same_steps(monkeypatch):
     model = get("cas-register")
     slow, fast = both(searchable(_hard(10), model), model, monkeypatch)
-    assert fast.verdict == slow.verdict == wgl.ILLEGAL and fast.steps == slow.steps > 1024
+    assert fast.valid == slow.valid is False and fast.steps == slow.steps > 1024
 
 
 @needs_build
@@ -89,9 +90,9 @@ def test_a_given_initial_state_is_used(monkeypatch):
     model = get("register")
     ops = searchable(History([Event(0, "invoke", 0, "read", None), Event(1, "ok", 0, "read", 7)]).operations(), model)
     slow, fast = both(ops, model, monkeypatch, init=7)
-    assert fast.verdict == slow.verdict == wgl.LINEARIZABLE
+    assert fast.valid == slow.valid is True
     slow, fast = both(ops, model, monkeypatch, init=8)
-    assert fast.verdict == slow.verdict == wgl.ILLEGAL
+    assert fast.valid == slow.valid is False
 
 
 @needs_build

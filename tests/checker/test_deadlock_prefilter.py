@@ -4,7 +4,7 @@ skips histories the full wait-for sweep would also call deadlock-free."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
-from taala.checks import deadlock
+from taala.checker.checks import deadlock
 from taala.models import get
 
 from tests.support.histories import random_history

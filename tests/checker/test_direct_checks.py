@@ -8,8 +8,8 @@ also sees violations no direct check looks for.)
 from hypothesis import HealthCheck, given, settings
 
 import taala
-from taala.checks import deadlock, fencing, overlap
-from taala.linearizability import check as check_linearizability
+from taala.checker.checks import deadlock, fencing, overlap
+from taala.checker.linearizability import check as check_linearizability
 from taala.model import LockSemantics
 from tests.support.dsl import history
 from tests.support.histories import random_history

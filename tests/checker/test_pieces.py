@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import random
 
-from taala import linearizability, pieces
+from taala.checker import linearizability, pieces
+from taala.checker.linearizability import check, partition, searchable
+from taala.checker.pieces import cut_points, decide
+from taala.checker.result import UNKNOWN
+from taala.checker.wgl import search
 from taala.history import Event, History
-from taala.linearizability import check, partition, searchable
 from taala.models import get
-from taala.pieces import cut_points, decide
-from taala.result import UNKNOWN
-from taala.wgl import search
 
 
 def sequential_register(n: int, stale_at: int | None = None) -> list[Event]:
@@ -71,9 +71,9 @@ def test_pieces_agree_with_the_whole_search_on_concurrent_histories_with_infos()
     for seed in range(40):
         (part,) = partition(History(_concurrent_with_infos(seed)).operations()).values()
         ops = searchable(part, model)
-        whole = search(ops, model).verdict
+        whole = search(ops, model).valid
         for min_piece in (1, 8):
-            assert decide(ops, model, split_after=0, min_piece=min_piece).verdict == whole, (seed, min_piece)
+            assert decide(ops, model, split_after=0, min_piece=min_piece).valid == whole, (seed, min_piece)
         verdicts.add(whole)
     assert len(verdicts) == 2
 

@@ -14,9 +14,9 @@ import time
 
 import pytest
 from taala.adapters.seed_redis import SeedRedisLock
+from taala.checker.judge import judge
 from taala.formats.event_fields import freeze
 from taala.history import Event, History
-from taala.judge import judge
 from taala.nemesis import Nemesis
 from taala.nemesis.containers import DockerNemesis
 from taala.servers import start_redis

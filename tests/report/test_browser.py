@@ -6,10 +6,11 @@ One browser serves the whole module (starting Chromium costs about a second).
 from __future__ import annotations
 
 import pytest
+from taala.checker.result import CheckOutcome, CheckResult, Counterexample
 from taala.history import Event, History
+from taala.models import get
 from taala.report import render_report, report_data
 from taala.report.data import lock_semantics
-from taala.result import CheckOutcome, CheckResult, Counterexample
 
 from tests.report.browser import MISSING, chromium, open_report
 from tests.report.conftest import ETCD, REDIS, checked
@@ -91,7 +92,7 @@ def hostile_report(tmp_path):
     ops = history.operations()
     ce = Counterexample("overlap", "checker says " + " ".join(PAYLOADS), ops[:2], key=key,
                         partial_linearizations=[[(ops[0], PAYLOADS[3]), (ops[2], PAYLOADS[1])]])
-    result = CheckResult("mutex()", len(ops), 1, 0.0, {"overlap": CheckOutcome("overlap", False, ce)}, source=history.source)
+    result = CheckResult(get("mutex"), len(ops), 1, 0.0, {"overlap": CheckOutcome("overlap", False, ce)}, source=history.source)
     return write(tmp_path, history, result, "hostile.html")
 
 

@@ -9,8 +9,8 @@ from taala.checker import check
 from taala.history import Event, History
 from taala.models import get
 from taala.report import render_report, report_data, window
+from taala.report.bands import fault_bands
 from taala.report.data import PRIMARY, lock_semantics, source_label
-from taala.report.faults import fault_bands
 from taala.report.html import script_json
 
 from tests.report.conftest import FENCED, STALE_READ, checked

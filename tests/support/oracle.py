@@ -1,6 +1,6 @@
 """A brute-force linearizability oracle: tries every linearization. For cross-checking only.
 
-Deliberately shares nothing with `taala.wgl` but the model's `step`: no linked list, no
+Deliberately shares nothing with `taala.checker.wgl` but the model's `step`: no linked list, no
 memoization, no partitioning (all keys are checked together, with one model state per
 key), no dropping of droppable ops. An op may go next if no required op still waiting
 returned before it was invoked; optional (indeterminate) ops may also be left out. It is

@@ -3,7 +3,7 @@ real servers: partition, added latency and a server-side connection kill; and li
 
 import pytest
 from taala.adapters import get
-from taala.judge import judge
+from taala.checker.judge import judge
 from taala.runner import Environment, run
 from taala.vet import vet
 

@@ -11,8 +11,8 @@ import time
 import psutil
 import pytest
 from taala.adapters import get
+from taala.checker.judge import judge
 from taala.faults import FAULTS, REGISTRY
-from taala.judge import judge
 from taala.runner import Environment, run
 from taala.schedule import describe, durations, schedules, validate
 from taala.vet import INCONCLUSIVE, vet

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 from taala.adapters import get
+from taala.checker.judge import judge
 from taala.faults import REGISTRY, unsupported
-from taala.judge import judge
 from taala.runner import Environment, run
 from taala.vet import vet
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from taala.adapters import get
-from taala.judge import judge
+from taala.checker.judge import judge
 from taala.minimise import Minimiser
 from taala.schedule import counts, describe, probes, schedules, validate
 from taala.vet import _probes, with_writes

@@ -7,9 +7,9 @@ import sys
 import pytest
 import taala.cli  # noqa: F401  (registers the commands)
 from taala.adapters import get
+from taala.checker.judge import judge
 from taala.cli.app import app
 from taala.faults import REGISTRY
-from taala.judge import judge
 from taala.runner import Environment, run
 from taala.schedule import schedules, validate
 from taala.vet import load_reproducer, replay, vet, with_writes

@@ -11,14 +11,14 @@ import os
 import sys
 from pathlib import Path
 
-from taala.checker import check as run_check
+from taala.checker.all_checks import check as run_check
+from taala.checker.result import UNKNOWN
 from taala.cli.args import at_least, command_parser, parse
 from taala.cli.render import clean, render_result
 from taala.cli.term import Out
 from taala.formats import DEFAULT_MAX_BYTES, FORMATS, STDIN, load
 from taala.formats.jsonl import to_json_bytes
 from taala.history import HistoryError
-from taala.result import UNKNOWN
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 HISTORY_SUFFIXES = {".jsonl", ".json", ".ndjson", ".edn", ".txt", ".log"}

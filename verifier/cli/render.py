@@ -6,8 +6,8 @@ of user text (file names, keys, values, process names) goes through `clean` firs
 
 from __future__ import annotations
 
+from taala.checker.result import UNKNOWN, CheckResult, Counterexample
 from taala.cli.term import Out, clean
-from taala.result import UNKNOWN, CheckResult, Counterexample
 
 __all__ = ["clean", "render_result", "render_counterexample", "render_summary", "VERDICT_STYLE"]
 

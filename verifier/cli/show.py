@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from taala.checker import check as run_check
+from taala.checker.all_checks import check as run_check
 from taala.cli.args import at_least, command_parser, parse
 from taala.cli.check import EXIT_BAD_INPUT, exit_status, warn
 from taala.cli.render import clean, render_result, render_summary
@@ -22,7 +22,7 @@ from taala.formats import DEFAULT_MAX_BYTES, FORMATS, load
 from taala.formats.jsonl import to_json_bytes
 from taala.history import History, HistoryError
 from taala.report.axis import TimeAxis
-from taala.report.faults import fault_bands
+from taala.report.bands import fault_bands
 from taala.report.labels import process_label, short
 
 

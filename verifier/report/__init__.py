@@ -1,6 +1,6 @@
 """`report.html`: the page a person opens to see what went wrong in a history.
 
-Pure functions of (History, CheckResult): `data.py` extracts what to draw, `html.py` turns
+Pure functions of (History, result): `data.py` extracts what to draw, `html.py` turns
 it into one self-contained page whose script (`templates/report.js`) draws lanes, faults,
 holds and latency, with zoom and hover.
 """
@@ -9,23 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from taala.checker.result import Result
 from taala.history import History
 from taala.model import LockSemantics
 from taala.report.data import lock_semantics, report_data
 from taala.report.html import render_html
-from taala.result import CheckResult
 
 __all__ = ["render_report", "report_data", "write_report"]
 
 
-def render_report(history: History, result: CheckResult, lock: LockSemantics | None = None) -> str:
-    """The report page as a string. `lock` defaults to the semantics of `result.model`."""
+def render_report(history: History, result: Result, lock: LockSemantics | None = None) -> str:
+    """The report page as a string. `lock` defaults to the semantics of `result.model`
+    (a `CheckResult`'s; a workload's result has none)."""
     if lock is None:
         lock = lock_semantics(result)
     return render_html(report_data(history, result, lock))
 
 
-def write_report(history: History, result: CheckResult, path: str | Path, lock: LockSemantics | None = None) -> Path:
+def write_report(history: History, result: Result, path: str | Path, lock: LockSemantics | None = None) -> Path:
     """Write the report to `path` (a file, or a directory that gets `report.html`)."""
     path = Path(path)
     if path.is_dir():

@@ -1,4 +1,4 @@
-"""Everything the report page draws, extracted from (History, CheckResult) as plain JSON data.
+"""Everything the report page draws, extracted from (History, result) as plain JSON data.
 
 This is the testable half of the report: the page's script only lays out what is here.
 Every string taken from the history is shortened and stays a string; the page never parses
@@ -12,15 +12,15 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from taala.checks.holds import OPEN, holds
+from taala.checker.checks.holds import OPEN, holds
+from taala.checker.result import CheckResult, Counterexample, Result
 from taala.history import OK, History, Operation
 from taala.model import LockSemantics
 from taala.report import window
 from taala.report.axis import TimeAxis
-from taala.report.explain import explain
-from taala.report.faults import FaultBand, fault_bands
+from taala.report.bands import FaultBand, fault_bands
 from taala.report.labels import key_label, process_label, process_order, short
-from taala.result import CheckResult, Counterexample
+from taala.report.story import explain
 
 MAX_KEY_LANES = 24
 LATENCY_POINTS = 3_000
@@ -28,15 +28,10 @@ OVERVIEW_BUCKETS = 160
 PRIMARY, SECONDARY = 1, 2  # how strongly an op is highlighted
 
 
-def lock_semantics(result: CheckResult) -> LockSemantics | None:
-    """The lock semantics of the model the result was checked under, if it is a lock model."""
-    if not isinstance(result.model, str):
-        return result.model.lock
-    # A result built from text names its model: the registry scans plugins, only when needed
-    from taala.models import available
-
-    cls = available().get(result.model.split("(", 1)[0])
-    return None if cls is None else cls.lock
+def lock_semantics(result: Result) -> LockSemantics | None:
+    """The lock semantics of the model the result was checked under, if it is a lock model
+    (a workload's result has none: its report is given the lock's by the caller)."""
+    return result.model.lock if isinstance(result, CheckResult) else None
 
 
 def source_label(source: str | None) -> str:
@@ -61,7 +56,7 @@ def _adapter_names() -> set[str]:
         return set()
 
 
-def report_data(history: History, result: CheckResult, lock: LockSemantics | None = None, **window_options: int) -> dict[str, Any]:
+def report_data(history: History, result: Result, lock: LockSemantics | None = None, **window_options: int) -> dict[str, Any]:
     events = history.events
     ops = history.operations()
     axis = TimeAxis(events)
@@ -81,7 +76,7 @@ def report_data(history: History, result: CheckResult, lock: LockSemantics | Non
         "window": [axis.at(lo), axis.at(hi)],
         "summarized": len(shown) < len(ops),
         "verdict": result.valid,
-        "model": str(result.model),
+        "model": result.judged_by,
         "totals": _totals(history, ops, result),
         "checks": [{"name": name, "valid": c.valid, "explanation": None if c.counterexample is None else c.counterexample.explanation} for name, c in result.checks.items()],
         "explanation": None if primary is None else {"check": primary.check, "plain": explain(primary, lock, axis, bands), "checker": primary.explanation},
@@ -96,7 +91,7 @@ def report_data(history: History, result: CheckResult, lock: LockSemantics | Non
     }
 
 
-def _totals(history: History, ops: Sequence[Operation], result: CheckResult) -> dict[str, int]:
+def _totals(history: History, ops: Sequence[Operation], result: Result) -> dict[str, int]:
     return {
         "events": len(history.events),
         "ops": len(ops),

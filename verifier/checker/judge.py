@@ -22,14 +22,14 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, replace
 
-from taala.checker import check
+from taala.checker.all_checks import check
+from taala.checker.result import CheckOutcome, CheckResult, Counterexample
 from taala.history import History
 from taala.models import get as get_model
 from taala.models.cas_register import CasRegister
 from taala.models.fenced_mutex import FencedMutex
 from taala.models.mutex import Mutex
-from taala.result import CheckOutcome, CheckResult, Counterexample
-from taala.workload import Workload
+from taala.workload import Workload, WorkloadResult
 from taala.workload import judge as judge_workload
 
 
@@ -48,7 +48,7 @@ RESOURCE_FS = {"read", "cas"}
 class Verdict:
     violation: bool
     lock: CheckResult
-    resource: CheckResult
+    resource: CheckResult | WorkloadResult  # the workload's invariants when the clients ran one
     fenced: bool
     workload: bool = False  # the clients ran a workload: the resource part is its invariants
 

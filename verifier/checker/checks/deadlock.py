@@ -20,9 +20,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from operator import itemgetter
 
+from taala.checker.result import CheckOutcome, Counterexample, WaitCycle
 from taala.history import FAIL, OK, Operation, key_name
 from taala.model import LockSemantics
-from taala.result import CheckOutcome, Counterexample, WaitCycle
 
 _WAIT, _GOT, _GAVE_UP, _RELEASE = range(4)
 

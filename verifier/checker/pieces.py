@@ -29,9 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from taala.checker.result import UNKNOWN, Validity
+from taala.checker.wgl import FROM_MODEL, TOO_MANY_ENDS, search
 from taala.history import FAIL, OK, Operation
 from taala.model import INCONSISTENT, Model
-from taala.wgl import FROM_MODEL, ILLEGAL, LINEARIZABLE, TOO_MANY_ENDS, UNKNOWN, search
 
 SPLIT_AFTER = 2048  # shorter parts are searched whole: their bitsets are short anyway
 MIN_PIECE = 128  # ops per piece at least: each search call has a fixed cost
@@ -41,10 +42,10 @@ ENDS_PER_CARRIED = 4  # endings one piece may collect (before dominance), per co
 
 @dataclass
 class Decision:
-    verdict: str  # LINEARIZABLE, ILLEGAL or UNKNOWN
+    valid: Validity  # True (linearizable), False or UNKNOWN
     steps: int = 0
-    # When ILLEGAL: the search that failed (carried ops + the piece, or the whole part) and
-    # the state it started from; `explain` shrinks and describes that, not the whole part.
+    # When False: the search that failed (carried ops + the piece, or the whole part) and the
+    # state it started from; `counterexample` shrinks and describes that, not the whole part.
     ops: Sequence[Operation] | None = None
     init: Any = FROM_MODEL
 
@@ -95,10 +96,10 @@ def decide(
             if not carried:  # one order only: step through it, no search
                 state, failed = _run(ops, lo, hi, model, state)
                 if failed is not None:
-                    return Decision(ILLEGAL, steps + failed - lo + 1, list(ops[failed:hi]), state)
+                    return Decision(False, steps + failed - lo + 1, list(ops[failed:hi]), state)
                 steps += hi - lo
                 if last:
-                    return Decision(LINEARIZABLE, steps)
+                    return Decision(True, steps)
                 configs = {(state, ()): None}
                 continue
         for state, carried in configs:
@@ -106,21 +107,21 @@ def decide(
             ends: set | None = None if last else set()
             r = search(local, model, deadline=deadline, init=state, ends=ends, ends_limit=max_carried * ENDS_PER_CARRIED)
             steps += r.steps
-            if r.verdict == UNKNOWN:
+            if r.valid == UNKNOWN:
                 return Decision(UNKNOWN, steps)
-            if r.verdict == TOO_MANY_ENDS:
+            if r.valid == TOO_MANY_ENDS:
                 return _whole(ops, model, deadline, steps)
-            if r.verdict != LINEARIZABLE:
+            if r.valid is not True:
                 continue
             if last:
-                return Decision(LINEARIZABLE, steps)
+                return Decision(True, steps)
             positions = [*carried, *range(lo, hi)]
             for end_state, bits in ends:  # type: ignore[union-attr]
                 left = tuple(i for k, i in enumerate(positions) if ops[i].status != OK and not bits >> k & 1)
                 reached[(end_state, left)] = None
         if not reached:
             state, carried = next(iter(configs))
-            return Decision(ILLEGAL, steps, [ops[i] for i in carried] + list(ops[lo:hi]), state)
+            return Decision(False, steps, [ops[i] for i in carried] + list(ops[lo:hi]), state)
         configs = _undominated(reached)
         if len(configs) > max_carried:
             return _whole(ops, model, deadline, steps)
@@ -151,7 +152,7 @@ def _run(ops: Sequence[Operation], lo: int, hi: int, model: Model, state: Any) -
 
 def _whole(ops: Sequence[Operation], model: Model, deadline, steps: int = 0) -> Decision:
     r = search(ops, model, deadline=deadline)
-    return Decision(r.verdict, steps + r.steps, ops if r.verdict == ILLEGAL else None)
+    return Decision(r.valid, steps + r.steps, ops if r.valid is False else None)
 
 
 def _undominated(configs: dict[tuple, None]) -> dict[tuple, None]:

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from taala.checker.result import UNKNOWN, Validity
 from taala.history import OK, Operation
 from taala.model import INCONSISTENT, Model
 
@@ -37,7 +38,8 @@ try:
 except ImportError:  # not built (no C compiler at install time): the Python loop below
     compiled = None
 
-LINEARIZABLE, ILLEGAL, UNKNOWN = "linearizable", "illegal", "unknown"
+# A search's outcome is the checker's `valid` (True: linearizable, False: not, UNKNOWN: out
+# of time), or this, a state of its own: neither verdict, and not for lack of time.
 TOO_MANY_ENDS = "too many ends"  # `ends` outgrew `ends_limit`: the caller searches otherwise
 DEFAULT_CACHE_LIMIT = 2_000_000
 _CLOCK_EVERY = 1024  # loop iterations between deadline checks
@@ -46,10 +48,10 @@ FROM_MODEL: Any = object()  # `init` default: start from `model.init()` (None is
 
 @dataclass
 class SearchResult:
-    verdict: str  # LINEARIZABLE, ILLEGAL or UNKNOWN
+    valid: Validity  # True, False, UNKNOWN, or TOO_MANY_ENDS (only when searching for `ends`)
     steps: int = 0  # model steps taken
     linearization: list[tuple[Operation, Any]] | None = None  # (op, state after) when linearizable
-    longest: list[list[tuple[Operation, Any]]] = field(default_factory=list)  # when illegal and verbose
+    longest: list[list[tuple[Operation, Any]]] = field(default_factory=list)  # when not, and verbose
 
 
 def search(
@@ -66,9 +68,9 @@ def search(
 ) -> SearchResult:
     """Decide whether `ops` (one partition, `fail` ops already removed) is linearizable.
 
-    `deadline` is a `time.monotonic()` value; past it the verdict is UNKNOWN, never a guess.
-    With `verbose`, an ILLEGAL result carries up to three longest partial linearizations;
-    with `want_linearization`, a LINEARIZABLE one carries the order found.
+    `deadline` is a `time.monotonic()` value; past it the outcome is UNKNOWN, never a guess.
+    With `verbose`, an invalid (False) result carries up to three longest partial
+    linearizations; with `want_linearization`, a valid (True) one carries the order found.
 
     Candidates at each configuration are the calls listed before the first return. Required
     (`ok`) calls are tried first, optional (indeterminate) calls only once those are
@@ -78,9 +80,16 @@ def search(
     `init` (default: `model.init()`) is the state to start from. With `ends` (a set), the
     search does not stop at the first linearization: it adds every configuration in which
     all `ok` ops are linearized, as (state, bitset of the ops linearized by position in
-    `ops`), and is LINEARIZABLE when it found any, TOO_MANY_ENDS past `ends_limit` (each
+    `ops`), and is valid (True) when it found any, TOO_MANY_ENDS past `ends_limit` (each
     subset of indeterminate ops that may take effect is an ending of its own). Pieces of a
-    part cut at quiescent points (`taala.pieces`) are searched this way.
+    part cut at quiescent points (`taala.checker.pieces`) are searched this way.
+
+    This is the one function of the checker longer than 80 lines, on purpose: it is the hot
+    loop, and every helper call or attribute lookup inside it costs time on every step
+    (the lists' own class, `_Entries`, is entered only to lift an op and to backtrack). Its
+    compiled twin in `verifier/_wgl.c` mirrors it statement by statement, and the oracle
+    tests hold the two to the same steps: split, the loop would no longer read side by
+    side with its twin.
     """
     if compiled is not None and ends is None:
         found = _search_compiled(ops, model, deadline, cache_limit, want_linearization, init, verbose)
@@ -131,8 +140,8 @@ def search(
                         longest.append(_path(stack, ops, entry, state))
                 if not stack:
                     if ends:
-                        return SearchResult(LINEARIZABLE, steps)
-                    return SearchResult(ILLEGAL, steps, longest=longest)
+                        return SearchResult(True, steps)
+                    return SearchResult(False, steps, longest=longest)
                 back, state, limit = stack.pop()
                 code = entry[back]
                 linearized ^= 1 << code
@@ -168,7 +177,7 @@ def search(
         else:
             node = nxt[node]
     found = _path(stack, ops, entry, state) if want_linearization else None
-    return SearchResult(LINEARIZABLE, steps, linearization=found)
+    return SearchResult(True, steps, linearization=found)
 
 
 class _Entries:
@@ -239,7 +248,7 @@ class _Entries:
             self.prv[q] = node
 
 
-_COMPILED_VERDICTS = (LINEARIZABLE, ILLEGAL, UNKNOWN)
+_COMPILED_OUTCOMES = (True, False, UNKNOWN)  # what `taala._wgl.search`'s codes 0, 1 and 2 mean
 
 
 def _search_compiled(ops, model: Model, deadline, cache_limit: int, want_linearization: bool, init,
@@ -256,7 +265,7 @@ def _search_compiled(ops, model: Model, deadline, cache_limit: int, want_lineari
         return None
     found = [(ops[i], after) for i, after in path] if path is not None else None
     longest = [[(ops[i], after) for i, after in one] for one in longest or ()]
-    return SearchResult(_COMPILED_VERDICTS[code], steps, linearization=found, longest=longest)
+    return SearchResult(_COMPILED_OUTCOMES[code], steps, linearization=found, longest=longest)
 
 
 def _path(stack, ops, entry, final_state) -> list[tuple[Operation, Any]]:

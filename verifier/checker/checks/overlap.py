@@ -18,10 +18,10 @@ import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 
-from taala.checks.holds import Hold, holds
+from taala.checker.checks.holds import Hold, holds
+from taala.checker.result import CheckOutcome, Counterexample, HeldTogether
 from taala.history import Operation, key_name
 from taala.model import LockSemantics
-from taala.result import CheckOutcome, Counterexample, HeldTogether
 
 MAX_REPORTED = 10
 

@@ -5,10 +5,10 @@ sub-history is, because operations on different keys never constrain each other.
 1,000 parts of 1,000 ops is vastly cheaper than one part of 1,000,000: the search is
 exponential in concurrency, and splitting by key divides the concurrency.
 
-Each part is decided piece by piece (`taala.pieces`), so memory follows concurrency, and
-parts are searched in parallel processes when the history is big enough to repay the
-fork. On a violation, the failing piece goes to `taala.explain`, which finds its shortest
-invalid prefix and says why.
+Each part is decided piece by piece (`taala.checker.pieces`), so memory follows
+concurrency, and parts are searched in parallel processes when the history is big enough
+to repay the fork. On a violation, the failing piece goes to `taala.checker.counterexample`,
+which finds its shortest invalid prefix and says why.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+from taala.checker.pieces import Decision, decide, searchable, starting_at
+from taala.checker.result import UNKNOWN, CheckOutcome, Validity
 from taala.history import Operation
 from taala.model import Model
-from taala.pieces import Decision, decide, searchable, starting_at
-from taala.result import UNKNOWN, CheckOutcome
-from taala.wgl import ILLEGAL, LINEARIZABLE
 
 PARALLEL_AFTER_S = 2.0  # fork a pool only when at least this much search work is left
 
@@ -37,13 +36,15 @@ def partition(ops: Sequence[Operation]) -> dict[Hashable, list[Operation]]:
     return dict(parts)
 
 
+# A part's outcome is the checker's `valid` (True, False, UNKNOWN: out of time) or this: no
+# verdict either, but the fix differs (less concurrency or more memory, not more time).
 OUT_OF_MEMORY = "out of memory"
 
 
 @dataclass
 class _PartVerdict:
     key: Hashable
-    verdict: str  # LINEARIZABLE, ILLEGAL, UNKNOWN or OUT_OF_MEMORY
+    valid: Validity  # True, False, UNKNOWN or OUT_OF_MEMORY
     steps: int
     decision: Decision | None = None  # kept when decided in this process
 
@@ -61,11 +62,11 @@ def _decide(ops: Sequence[Operation], model: Model, deadline) -> Decision:
 _WORK: tuple[list, Model, float | None] | None = None
 
 
-def _search_part(i: int) -> tuple[int, str, int]:
+def _search_part(i: int) -> tuple[int, Validity, int]:
     parts, model, deadline = _WORK  # type: ignore[misc]
     _key, ops = parts[i]
     r = _decide(ops, model, deadline)
-    return i, r.verdict, r.steps
+    return i, r.valid, r.steps
 
 
 def _search_all(parts: list[tuple[Hashable, list[Operation]]], model: Model, deadline, workers: int) -> list[_PartVerdict]:
@@ -83,7 +84,7 @@ def _search_all(parts: list[tuple[Hashable, list[Operation]]], model: Model, dea
         if workers > 1 and n and left > 1 and elapsed > 0.2 and elapsed / n * left > PARALLEL_AFTER_S:
             return out + _search_pool(parts[n:], model, deadline, workers)
         r = _decide(ops, model, deadline)
-        out.append(_PartVerdict(key, r.verdict, r.steps, r))
+        out.append(_PartVerdict(key, r.valid, r.steps, r))
     return out
 
 
@@ -111,28 +112,30 @@ def check(
     time_limit: float | None = None,
     workers: int | None = None,
 ) -> CheckOutcome:
-    """Check every per-key part; explain the first illegal one."""
+    """Check every per-key part; explain the first invalid one."""
     deadline = None if time_limit is None else time.monotonic() + time_limit
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     raw = partition(ops)
     parts = [(k, searchable(p, model)) for k, p in raw.items()]
     verdicts = _search_all(parts, model, deadline, workers)
-    illegal = [v for v in verdicts if v.verdict == ILLEGAL]
-    unknown = [v.verdict for v in verdicts if v.verdict not in (ILLEGAL, LINEARIZABLE)]
+    invalid = [v for v in verdicts if v.valid is False]
+    unknown = [v.valid for v in verdicts if v.valid is not True and v.valid is not False]
     details = {
         "partitions": len(parts),
-        "illegal_partitions": len(illegal),
+        "invalid_partitions": len(invalid),
+        "illegal_partitions": len(invalid),  # the old name of the count, kept for scripts that read it
         "unknown_partitions": len(unknown),
         "steps": sum(v.steps for v in verdicts),
     }
-    if illegal:
-        key, decision = illegal[0].key, illegal[0].decision
+    if invalid:
+        key, decision = invalid[0].key, invalid[0].decision
         if decision is None:  # decided in a worker: find the failing piece again
             decision = decide(next(p for k, p in parts if k == key), model, deadline=deadline)
-        from taala.explain import explain  # only a violation needs it
+        from taala.checker.counterexample import counterexample  # only a violation needs it
 
         where = starting_at(model, decision.init)
-        return CheckOutcome("linearizability", False, explain(decision.ops, where, key, deadline, context=raw[key]), details)
+        found = counterexample(decision.ops, where, key, deadline, context=raw[key])
+        return CheckOutcome("linearizability", False, found, details)
     if unknown:
         details["cause"] = (
             "out of memory before every partition was decided"

@@ -14,13 +14,13 @@ from __future__ import annotations
 import time
 from operator import attrgetter
 
-from taala import split_check
-from taala.checks import deadlock, fencing, overlap
+from taala.checker import split
+from taala.checker.checks import deadlock, fencing, overlap
+from taala.checker.linearizability import check as check_linearizability
+from taala.checker.result import CheckResult
 from taala.gcpause import paused_gc
 from taala.history import NEMESIS, History, HistoryError
-from taala.linearizability import check as check_linearizability
 from taala.model import Model
-from taala.result import CheckResult
 
 
 def validate(history: History, model: Model) -> None:
@@ -72,11 +72,11 @@ CHECKS = frozenset({"linearizability", "overlap", "fencing", "deadlock"})
 
 def _run_checks(ops, model: Model, time_limit, workers, names: frozenset[str]) -> dict:
     """The checks in `names` that apply to `model`; a huge history of several keys is
-    split across `workers` processes (`taala.split_check`)."""
-    if split_check.worth_it(ops, workers):
-        split = split_check.run(ops, model, time_limit, workers, names, _sequential)
-        if split is not None:
-            return split
+    split across `workers` processes (`taala.checker.split`)."""
+    if split.worth_it(ops, workers):
+        outcomes = split.run(ops, model, time_limit, workers, names, _sequential)
+        if outcomes is not None:
+            return outcomes
     return _sequential(ops, model, time_limit, workers, names)
 
 

@@ -4,7 +4,7 @@ The checkers explain in terms of event indices (exact, and what a person greps f
 person reading a timeline thinks in seconds and in who-held-what: "p3 held 'lock-1' from
 12.4 s; p0 acquired it at 13.1 s; p3's release then failed".
 
-Every sentence is written from the counterexample's facts (`taala.result`), one writer per
+Every sentence is written from the counterexample's facts (`taala.checker.result`), one writer per
 check, never by searching the ops for a likely story: the ops of a linearizability
 counterexample need not contain any overlap, and a sentence that picks "the last two
 acquires" from them can blame a hold that ended seconds before the other began. So each
@@ -17,18 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from taala.history import FAIL, INFO, OK, Operation
-from taala.model import LockSemantics
-from taala.report.axis import TimeAxis
-from taala.report.faults import FaultBand
-from taala.report.labels import key_label, process_label, short
-from taala.result import (
+from taala.checker.result import (
     Counterexample,
     HeldTogether,
     StaleToken,
     Unplaceable,
     WaitCycle,
 )
+from taala.history import FAIL, INFO, OK, Operation
+from taala.model import LockSemantics
+from taala.report.axis import TimeAxis
+from taala.report.bands import FaultBand
+from taala.report.labels import key_label, process_label, short
 
 
 def explain(ce: Counterexample, lock: LockSemantics | None, axis: TimeAxis, bands: Sequence[FaultBand]) -> str:

@@ -1,6 +1,6 @@
 """Checking with the keys split across processes says exactly what one process says.
 
-`taala.split_check` deals a huge history's keys out to forked workers; here the size
+`taala.checker.split` deals a huge history's keys out to forked workers; here the size
 threshold is lowered to 0 so small generated histories take that path, and every verdict,
 counterexample and count must equal the sequential checker's, valid and invalid alike."""
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from taala import split_check
-from taala.checker import check
+from taala.checker import check, split
 from taala.history import Event, History
 from taala.models import get
 
@@ -32,7 +31,7 @@ def _same(history: History, spec: str) -> dict:
 
 @pytest.fixture(autouse=True)
 def split_everything(monkeypatch):
-    monkeypatch.setattr(split_check, "SPLIT_AFTER_OPS", 0)
+    monkeypatch.setattr(split, "SPLIT_AFTER_OPS", 0)
 
 
 @pytest.mark.parametrize("spec", SPECS)
@@ -62,8 +61,8 @@ def test_the_split_path_is_taken_and_would_be_caught(monkeypatch):
         e.index = i
     history = History(events, source="<split>")
     calls = []
-    real = split_check._merge
-    monkeypatch.setattr(split_check, "_merge", lambda per_share, *a: calls.append(per_share) or real(per_share, *a))
+    real = split._merge
+    monkeypatch.setattr(split, "_merge", lambda per_share, *a: calls.append(per_share) or real(per_share, *a))
     result = check(history, get("mutex"), workers=2)
     assert calls and len(calls[0]) == 2, "the history was not split across two workers"
     assert calls[0][0]["overlap"][0] is True and calls[0][1]["overlap"][0] is False
@@ -78,7 +77,7 @@ def test_shares_deal_whole_keys_in_order(pairs, n):
             self.key, self.tag = key, tag
 
     ops = [Op(k, t) for k, t in pairs]
-    parts = split_check.shares(ops, n)
+    parts = split.shares(ops, n)
     assert 1 <= len(parts) <= n
     assert sorted(id(o) for p in parts for o in p) == sorted(id(o) for o in ops)  # each op once
     owner = {o.key: i for i, p in enumerate(parts) for o in p}

@@ -22,9 +22,9 @@ import gc
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+from taala.checker.result import UNKNOWN, CheckOutcome
 from taala.history import Operation
 from taala.model import Model
-from taala.result import UNKNOWN, CheckOutcome
 
 SPLIT_AFTER_OPS = 200_000  # below this, forking costs more than it saves
 

@@ -21,7 +21,7 @@ from taala.history import History
 from taala.models import get
 from taala.report.axis import TimeAxis
 from taala.report.data import lock_semantics, report_data
-from taala.report.explain import explain
+from taala.report.story import explain
 
 from tests.report.conftest import REDIS, checked
 from tests.support.dsl import history

@@ -1,4 +1,4 @@
-"""A violation made readable: the shortest invalid prefix of an illegal part, then the op
+"""A violation made readable: the shortest invalid prefix of an invalid part, then the op
 that cannot be placed, why, and the ops a reader must look at.
 
 Validity is prefix-closed (extending a prefix only turns optional ops into required ones
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
+from taala.checker.pieces import searchable
+from taala.checker.result import Counterexample, Unplaceable
+from taala.checker.wgl import search
 from taala.history import OK, PENDING, Operation
 from taala.model import INCONSISTENT, Model
-from taala.pieces import searchable
-from taala.result import Counterexample, Unplaceable
-from taala.wgl import ILLEGAL, LINEARIZABLE, search
 
 
 def _prefix(ops: Sequence[Operation], cut: int) -> list[Operation]:
@@ -31,24 +31,24 @@ def _prefix(ops: Sequence[Operation], cut: int) -> list[Operation]:
     return out
 
 
-def explain(
+def counterexample(
     ops: list[Operation], model: Model, key: Hashable, deadline: float | None, context: Sequence[Operation] = ()
 ) -> Counterexample:
-    """Shrink an illegal part to its shortest invalid prefix and describe it."""
+    """Shrink an invalid part to its shortest invalid prefix and describe it."""
     return describe(ops, model, key, shortest_invalid_prefix(ops, model, deadline), context)
 
 
 def shortest_invalid_prefix(ops: list[Operation], model: Model, deadline: float | None) -> int:
-    """The earliest history position after which the illegal part `ops` is already illegal
+    """The earliest history position after which the invalid part `ops` is already invalid
     (binary search: validity is prefix-closed). Out of time, the best cut found so far."""
     cuts = sorted({op.call for op in ops} | {op.ret for op in ops if op.status == OK})
-    lo, hi = 0, len(cuts) - 1  # cuts[hi] is known illegal (the whole part)
+    lo, hi = 0, len(cuts) - 1  # cuts[hi] is known invalid (the whole part)
     while lo < hi:
         mid = (lo + hi) // 2
         r = search(searchable(_prefix(ops, cuts[mid]), model), model, deadline=deadline)
-        if r.verdict == ILLEGAL:
+        if r.valid is False:
             hi = mid
-        elif r.verdict == LINEARIZABLE:
+        elif r.valid is True:
             lo = mid + 1
         else:
             break  # out of time: keep the best prefix found so far

@@ -1,8 +1,10 @@
 """What a check returns: verdicts, counterexamples, and their JSON form.
 
-`valid` is True, False or "unknown" (Jepsen's `:valid?`). Merging follows Jepsen's
-`merge-valid`: any False makes the whole False, otherwise any unknown makes it unknown.
-Checkers never print; the CLI and the report render these objects.
+The checker's one outcome vocabulary is defined here: `valid` is True, False or UNKNOWN
+("unknown"), Jepsen's `:valid?`, from a single partition's search (`taala.checker.wgl`)
+up to the whole history's result and its JSON. Merging follows Jepsen's `merge-valid`:
+any False makes the whole False, otherwise any unknown makes it unknown. Checkers never
+print; the CLI and the report render these objects.
 
 A counterexample carries its *facts* as data (Elle's `explain-pair-data`): which ops, in
 which roles. The checker's own sentence is one rendering of them; the report writes
@@ -17,9 +19,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from taala.history import Operation
+from taala.model import Model
 
-UNKNOWN = "unknown"
-Validity = bool | str
+UNKNOWN = "unknown"  # neither proven valid nor shown invalid: out of time or memory, or no audit
+Validity = bool | str  # True, False or UNKNOWN
 
 
 def merge_valid(values: Iterable[Validity]) -> Validity:
@@ -52,7 +55,7 @@ class _Facts:
 class HeldTogether(_Facts):
     """overlap: `later` returned while the hold `earlier` began was still open (its release
     not yet invoked, or never). Critical sections run from an acquire's return to the
-    invocation of the holder's own release (`taala.checks.holds`)."""
+    invocation of the holder's own release (`taala.checker.checks.holds`)."""
 
     earlier: Operation
     earlier_release: Operation | None
@@ -153,17 +156,22 @@ class CheckOutcome:
 _PREFERENCE = ("overlap", "fencing", "linearizability", "deadlock")
 
 
-@dataclass
-class CheckResult:
-    """The verdict on one history under one model, combining every applicable check."""
+class Result:
+    """What every verdict on a whole history offers, whatever judged it: its checks merged
+    into `valid`, the counterexample to show first, and the JSON form. A model's checks give
+    a `CheckResult`; a workload's invariants a `taala.workload.WorkloadResult`."""
 
-    model: Any  # the Model object checked against (its name and parameters when given as text)
     ops: int
     partitions: int
     elapsed_s: float
     checks: dict[str, CheckOutcome]
-    source: str | None = None
-    nemesis_events: int = 0
+    source: str | None
+    nemesis_events: int
+
+    @property
+    def judged_by(self) -> str:
+        """What the history was judged against, as the JSON's "model" names it."""
+        raise NotImplementedError
 
     @property
     def valid(self) -> Validity:
@@ -180,7 +188,7 @@ class CheckResult:
         return {
             "file": self.source,
             "valid": self.valid,
-            "model": str(self.model),  # a Model prints as name(params)
+            "model": self.judged_by,
             "ops": self.ops,
             "partitions": self.partitions,
             "nemesis_events": self.nemesis_events,
@@ -188,3 +196,20 @@ class CheckResult:
             "counterexample": None if ce is None else ce.to_dict(),
             "checks": {name: c.to_dict() for name, c in self.checks.items()},
         }
+
+
+@dataclass
+class CheckResult(Result):
+    """The verdict on one history under one model, combining every applicable check."""
+
+    model: Model  # the model checked against (the report reads its lock semantics)
+    ops: int
+    partitions: int
+    elapsed_s: float
+    checks: dict[str, CheckOutcome]
+    source: str | None = None
+    nemesis_events: int = 0
+
+    @property
+    def judged_by(self) -> str:
+        return str(self.model)  # a Model prints as name(params)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from taala.checker.result import CheckOutcome, Counterexample, StaleToken
 from taala.history import OK, Operation, key_name
 from taala.model import LockSemantics
-from taala.result import CheckOutcome, Counterexample, StaleToken
 
 
 def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
