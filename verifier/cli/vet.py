@@ -17,7 +17,7 @@ from rich.text import Text
 from taala.adapter import Adapter
 from taala.adapters import available, get
 from taala.cli.app import app
-from taala.client import AdapterError
+from taala.runner.client import AdapterError
 from taala.faults import FAULTS, unsupported
 from taala.formats.jsonl import to_json_bytes
 from taala.schedule import counts
