@@ -20,6 +20,7 @@ name the adapters and workloads that exist, and every one of them.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 import subprocess
@@ -200,10 +201,12 @@ def test_the_findings_table_is_generated_from_findings_jsonl():
         "regenerate it: scripts/findings docs/findings.jsonl --into docs/findings.md"
 
 
-def registered(what: str) -> set[str]:
+@functools.cache
+def registered(what: str) -> frozenset[str]:
+    """The names `taala adapters --json` or `taala workloads --json` lists."""
     done = subprocess.run([sys.executable, "-m", "taala", what, "--json"],
                           capture_output=True, text=True, timeout=120, check=True)
-    return set(json.loads(done.stdout))
+    return frozenset(json.loads(done.stdout))
 
 
 def backticked_names(text: str) -> set[str]:
