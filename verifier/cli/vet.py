@@ -75,8 +75,7 @@ def vet(
                                  "(see `taala workloads`)."),
     target: Optional[Path] = typer.Option(None, "--target", help="A TOML file naming servers you already run (each "
                                           "node's address, and `docker:CONTAINER` or `none` for how to inject node "
-                                          "faults) to vet against instead of starting local ones; see README "
-                                          "\"Scaling out\"."),
+                                          "faults) to vet against instead of starting local ones; see docs/scaling.md."),
 ) -> None:
     """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
 
