@@ -40,8 +40,8 @@ Whole seconds everywhere: tooz reads `timeout`/`lock_timeout` with `int()`, so t
 `ceil(ttl)` seconds and `min_ttl` is 1 s (2 s for ZooKeeper and etcd, like the other
 adapters on those servers, which puts those four classes in the full tier).
 
-**Observed** (2026-11-28, each class vetted alone with `--taala-adapter`, table in the
-README): every declaration held. `tooz-postgresql` under `pause` was once inconclusive on a
+**Observed** (2026-11-28, each class vetted alone with `--taala-adapter`, table in
+docs/findings.md): every declaration held. `tooz-postgresql` under `pause` was once inconclusive on a
 loaded machine (10 schedules in its 15 s, none pausing a holder) and passed on the rerun (16
 schedules): its connection per acquire makes its runs slow. `tooz-memcached` under `slow`
 shrank to `[acquire 1, wait 0.5 leases, acquire 0]`: half a lease of plain waiting loses a

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_checker import machine  # noqa: E402
 
 from taala.adapters import get  # noqa: E402
-from taala.client import ClientProcess  # noqa: E402
-from taala.runner import _Recorder  # noqa: E402
+from taala.runner.client import ClientProcess  # noqa: E402
+from taala.runner.recorder import Recorder  # noqa: E402
 from taala.schedule import counts  # noqa: E402
 from taala.servers import start_redis  # noqa: E402
 from taala.vet import load_reproducer, replay, vet  # noqa: E402
@@ -77,7 +77,7 @@ def bench_overhead(cycles: int) -> None:
             return time.perf_counter() - t
 
         def recorded() -> float:
-            rec = _Recorder()
+            rec = Recorder()
             t = time.perf_counter()
             for _ in range(cycles):
                 rec.add("invoke", 0, "acquire", None, "bench")

@@ -17,7 +17,7 @@
  * line) is declined: the loop stops there and the caller reads that one line in Python,
  * which accepts it or reports it with file:line, then calls back for the rest. So the
  * compiled path only ever accepts lines the Python path accepts, the same way; the
- * property test tests/checker/test_fast_reader.py holds it to that.
+ * property test tests/checker/test_compiled_reader.py holds it to that.
  *
  * events(buf, start, end, lineno, events, event_type, types, processes) -> (offset, lineno)
  *   buf: bytes; lines are buf[start:end] split on b"\n" (the last may lack its "\n")

@@ -228,7 +228,7 @@ def counts(schedule: Schedule, clients: int = 2) -> dict[str, int]:
             "waits": sum(1 for s in schedule if s[0] == WAIT)}
 
 
-WORKLOAD_WORDING = {  # a client step when the clients run a workload (`taala.workload_session`)
+WORKLOAD_WORDING = {  # a client step when the clients run a workload (`taala.runner.workload_session`)
     "acquire": "client {0} takes the next lock of its {op}",
     "race": "clients {0} and {0}+1 (mod the number of clients) take their next locks at the same moment",
     "read": "client {0} reads what its {op} needs",

@@ -30,7 +30,7 @@ class Store:
     def __init__(self, root: str | Path = "store"):
         self.root = Path(root)
 
-    def new_run(self, name: str) -> Run:
+    def new_run(self, name: str) -> RunDir:
         """Create `<root>/<name>/<timestamp>/` and point the `latest` links at it."""
         if not name or "/" in name or name in (".", "..", "latest"):
             raise ValueError(f"bad test name for the store: {name!r}")
@@ -39,10 +39,10 @@ class Store:
         path = _fresh_dir(test_dir)
         _link(test_dir / "latest", path.name)
         _link(self.root / "latest", f"{name}/{path.name}")
-        return Run(path)
+        return RunDir(path)
 
 
-class Run:
+class RunDir:
     """One run's directory. Each writer returns the path it wrote."""
 
     def __init__(self, path: Path):
@@ -114,11 +114,11 @@ def _unused(path: Path) -> Path:
     return candidate
 
 
-def report_run(out_dir: str | Path, source: str | Path, several: bool) -> Run:
+def report_run(out_dir: str | Path, source: str | Path, several: bool) -> RunDir:
     """Where `taala check --report DIR` writes one file's report: DIR itself when checking one
     file, else a subdirectory named after the file's path (distinct for distinct paths)."""
     out = Path(out_dir)
     if several:
         out = out / "_".join(p for p in Path(source).parts if p not in ("/", ".", ".."))
     out.mkdir(parents=True, exist_ok=True)
-    return Run(out)
+    return RunDir(out)

@@ -126,6 +126,9 @@ class RemoteNode:
         self.address, self.name = address, f"node{index}"
         self.running, self.paused, self.clock = True, False, None
 
+    def clear(self) -> None:
+        """Nothing: a target's servers are the user's, never flushed (each run has its own key)."""
+
     def __repr__(self) -> str:
         return f"<RemoteNode {self.address}>"
 

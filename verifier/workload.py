@@ -115,8 +115,9 @@ class Workload:
         return self.name
 
 
-class Store:
-    """A client's view of the workload's data in the resource Redis."""
+class WorkloadData:
+    """A client's view of the workload's data in the resource Redis (not to be confused
+    with `taala.store`, the directory where runs are kept)."""
 
     def __init__(self, address: str, workload: Workload):
         self.workload = workload

@@ -226,7 +226,7 @@ def test_ctrl_c_exits_130_and_keeps_what_was_found(tmp_path):
 def test_a_client_survives_the_late_close_of_sockets_it_inherited():
     import socket
 
-    from taala.client import ClientProcess
+    from taala.runner.client import ClientProcess
     from taala.servers import start_redis
 
     held = [socket.socketpair() for _ in range(4)]  # sockets the coordinator has open at fork time

@@ -79,7 +79,7 @@ def test_a_node_partition_needs_an_environment_in_a_private_network():
 
 
 def test_a_constructor_failing_in_one_run_only_is_an_adapter_error_not_a_hypothesis_flake(tmp_path, monkeypatch):
-    from taala.client import AdapterError
+    from taala.runner.client import AdapterError
 
     monkeypatch.setenv("TAALA_TEST_COUNTER", str(tmp_path / "made"))
     cls = get("tests.vet.broken_adapters:SometimesBrokenConstructor")

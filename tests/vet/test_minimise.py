@@ -1,11 +1,11 @@
-"""The deterministic passes after Hypothesis (`taala.minimise`), on pure logic: the
+"""The deterministic passes after Hypothesis (`taala.vet.minimise`), on pure logic: the
 "server" here is an oracle function that says which schedules violate (no lock is vetted)."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from taala.minimise import Minimiser, small_enough
+from taala.vet.minimise import Minimiser, small_enough
 
 CHOICES = [0.5, 0.9, 1.1, 2.0]
 

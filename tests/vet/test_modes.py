@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from taala.adapters import get
 from taala.checker.judge import judge
-from taala.minimise import Minimiser
+from taala.vet.minimise import Minimiser
 from taala.schedule import counts, describe, probes, schedules, validate
-from taala.vet import _probes, with_writes
+from taala.vet import canonical_probes, with_writes
 
 from tests.support.dsl import history
 
@@ -69,9 +69,9 @@ def test_probes_fill_a_semaphore_and_mix_readers_with_writers():
 
 def test_vet_keeps_only_the_probes_its_clients_can_run():
     rw, sem = get("zookeeper-rw-lock"), get("zookeeper-semaphore-2")
-    assert any(len({s[1] for s in p}) == 3 for p in _probes(rw, ["none"], None, 3))
-    assert all(max(s[1] for s in p if s[0] == "acquire") < 2 for p in _probes(rw, ["none"], None, 2))
-    assert [["acquire", 0], ["acquire", 1], ["pause", 0, 4.0], ["acquire", 2]] in _probes(sem, ["pause"], None, 3)
+    assert any(len({s[1] for s in p}) == 3 for p in canonical_probes(rw, ["none"], None, 3))
+    assert all(max(s[1] for s in p if s[0] == "acquire") < 2 for p in canonical_probes(rw, ["none"], None, 2))
+    assert [["acquire", 0], ["acquire", 1], ["pause", 0, 4.0], ["acquire", 2]] in canonical_probes(sem, ["pause"], None, 3)
 
 
 def test_the_damage_run_has_only_writers_write():
@@ -149,9 +149,9 @@ def test_adapters_declare_what_they_are_judged_by(name, model, modes, clients):
 def test_acquires_in_any_mode_count_as_acquires_for_inconclusive():
     from collections import Counter
 
-    from taala.vet import _Tally
+    from taala.vet import Tally
 
-    tally = _Tally()
+    tally = Tally()
     tally.ops = Counter({"acquire-write ok": 3, "acquire-read ok": 2, "acquire-read info": 1, "release-read ok": 2})
     tally.contended = 1
     assert tally.inconclusive(["none"]) == []

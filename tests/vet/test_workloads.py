@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from taala.history import Event, History
 from taala.servers import start_redis
-from taala.workload import AUDIT, Store, load, read
+from taala.workload import AUDIT, WorkloadData, load, read
 from taala.workloads import WORKLOADS
 from taala.workloads import get as get_workload
 
@@ -35,7 +35,7 @@ def execute(address: str, name: str, plan: list[tuple[str, int]]) -> tuple[Histo
     """Run `plan` (("read" | "write", client) steps, each client's n-th read starting its
     n-th operation) directly on a fresh store; return the history and the audit."""
     workload = get_workload(name)
-    store = Store(address, workload)
+    store = WorkloadData(address, workload)
     store.redis.flushall()
     load(store.redis, workload)
     events, begun, seen, ops = [], {}, {}, {}
@@ -111,7 +111,7 @@ def test_a_stale_fencing_token_is_refused_by_the_store(redis_address):
     """A fenced adapter's writes carry their tokens: one older than the newest seen for
     that lock key is refused in the same atomic step as the write."""
     workload = get_workload("seat")
-    store = Store(redis_address, workload)
+    store = WorkloadData(redis_address, workload)
     store.redis.flushall()
     op0, op1 = workload.op(0, 0), workload.op(1, 0)
     seen0, seen1 = store.read(op0), store.read(op1)

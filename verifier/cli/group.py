@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from taala.cli.app import COMMANDS, SUMMARY, Lazy, missing_extra_message, run_entry
+from taala.cli.commands import COMMANDS, SUMMARY, Lazy, missing_extra_message, run_entry
 
 
 class LazyGroup(TyperGroup):

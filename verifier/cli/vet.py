@@ -17,7 +17,7 @@ from rich.text import Text
 from taala.adapter import Adapter
 from taala.adapters import available, get
 from taala.cli.app import app
-from taala.client import AdapterError
+from taala.runner.client import AdapterError
 from taala.faults import FAULTS, unsupported
 from taala.formats.jsonl import to_json_bytes
 from taala.schedule import counts
@@ -75,8 +75,7 @@ def vet(
                                  "(see `taala workloads`)."),
     target: Optional[Path] = typer.Option(None, "--target", help="A TOML file naming servers you already run (each "
                                           "node's address, and `docker:CONTAINER` or `none` for how to inject node "
-                                          "faults) to vet against instead of starting local ones; see README "
-                                          "\"Scaling out\"."),
+                                          "faults) to vet against instead of starting local ones; see docs/scaling.md."),
 ) -> None:
     """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
 

@@ -1,7 +1,7 @@
 """Client pauses: the "GC pause" that makes a lock holder outlive its lease.
 
 A paused client's clock keeps running (it is never faked: libfaketime hangs CPython's
-timed waits, see shared/notes/infra.md), so when it wakes up it sees that real time has
+timed waits, tried on Debian 12's libfaketime 0.9.10), so when it wakes up it sees that real time has
 passed, exactly like a process after a long GC pause or a VM migration.
 
 - A client that is a separate process is suspended with SIGSTOP (psutil) — real, and

@@ -217,6 +217,10 @@ class ContainerNode:
             time.sleep(pause)
             pause = min(pause * 1.5, 0.1)
 
+    def clear(self) -> None:
+        """Nothing: a container of a target is the user's server, never flushed (each run
+        locks a key of its own)."""
+
     def __repr__(self) -> str:
         return f"<ContainerNode {self.name} {self.address}>"
 

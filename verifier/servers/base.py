@@ -246,6 +246,12 @@ class Server(abc.ABC):
         if self._process:
             self._process.resume()
 
+    def clear(self) -> None:
+        """Forget what earlier runs stored, between runs of a campaign. Nothing by default:
+        every run locks a key name of its own, so a leftover cannot touch the next run;
+        a server whose leftovers cost something (Redis: keys and fencing counters in
+        memory, the resource's value) overrides it."""
+
     def wipe(self) -> None:
         """Delete the data directory (the server must not be running)."""
         shutil.rmtree(self.data_dir, ignore_errors=True)

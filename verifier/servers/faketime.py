@@ -1,7 +1,8 @@
 """A server's own wall clock, moved while it runs (libfaketime with a timestamp file).
 
 Each server gets its own timestamp file, so clocks jump independently. The environment
-reproduces the settings that were found to work (shared/notes/infra.md, section 3):
+reproduces the settings that were found to work (each tried on Debian 12's libfaketime
+0.9.10 and redis-server; `tests/nemesis/test_clock.py` holds them to it):
 
 - ``FAKETIME_NO_CACHE=1``: re-read the file on every call, so a jump takes effect at once
   (``FAKETIME_CACHE_DURATION=0`` does not do that in libfaketime 0.9.10).

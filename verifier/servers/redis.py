@@ -14,6 +14,7 @@ from taala.servers.base import (
     LOOPBACK,
     Cluster,
     Server,
+    ServerError,
     exchange,
     find_binary,
     make_workdir,
@@ -60,6 +61,13 @@ class RedisServer(Server):
 
     def leftover_files(self, pid: int) -> list[str]:
         return faketime_leftovers(pid) if self.clock else []
+
+    def clear(self) -> None:
+        """FLUSHALL on a fresh connection (a node killed and restarted since the last run
+        would have broken a kept one)."""
+        reply = exchange(self.host, self.port, b"FLUSHALL\r\n", timeout=2.0)
+        if not reply.startswith(b"+OK"):
+            raise ServerError(f"{self.name}: FLUSHALL answered {reply[:80]!r}")
 
 
 def start_redis(nodes: int = 1, *, clock: bool = False, persistence: Persistence = "none",

@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from taala.client import OK
-from taala.runner import _Session
+from taala.runner.client import OK
+from taala.runner.session import Session
 from taala.workload import AUDIT, Op, read
 
 
-class WorkloadSession(_Session):
+class WorkloadSession(Session):
     def __init__(self, env: Any, **kwargs: Any):
         super().__init__(env, **kwargs)
         self.workload = env.workload

@@ -26,8 +26,8 @@ import traceback
 from typing import Any
 
 from taala.adapter import Adapter
-from taala.resource import Rejected, Resource
-from taala.workload import Store, Workload
+from taala.runner.resource import Rejected, Resource
+from taala.workload import Workload, WorkloadData
 
 OK, FAIL, INFO = "ok", "fail", "info"
 _PR_SET_PDEATHSIG = 1
@@ -79,7 +79,7 @@ def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, c
     _detach(parent_pid, log_path, conn.fileno())
     try:
         adapter = adapter_cls(addresses, ttl=ttl, client=client, resource=resource)
-        store = Resource(resource) if workload is None else Store(resource, workload)
+        store = Resource(resource) if workload is None else WorkloadData(resource, workload)
     except BaseException as e:
         traceback.print_exc()
         conn.send((INFO, None, f"{adapter_cls.__name__}(...) raised {type(e).__name__}: {e}"))
@@ -102,7 +102,7 @@ def _serve(conn, adapter_cls: type[Adapter], addresses: list[str], ttl: float, c
         pass
 
 
-def _run(adapter: Adapter, store: Resource | Store, command: str, key: str, arg: Any) -> tuple:
+def _run(adapter: Adapter, store: Resource | WorkloadData, command: str, key: str, arg: Any) -> tuple:
     if command == "acquire":  # a lock with modes is told which (`Adapter.modes`); arg is the mode
         token = adapter.acquire(key, mode=arg) if adapter.modes else adapter.acquire(key)
         return (OK, token, None) if token else (FAIL, None, None)

@@ -1,55 +1,37 @@
-"""The runner: executes one schedule against real servers and records the history.
+"""The session: the state of one run, and one method per kind of step.
 
-`Environment` owns the servers of a campaign: the adapter's backend nodes plus one Redis
-for the protected resource, which the nemesis never touches. Servers are started once and
-reset between runs (faults healed, Redis flushed), because starting five servers for each
-of hundreds of Hypothesis examples would dominate the campaign. Every run also locks a key
-name of its own, so nothing a previous run left behind on *any* backend (a key still under
-its lease, a ZooKeeper node of a session not yet expired, a SQL session still holding a
-lock) can touch the next one; the history always calls it "lock".
+Each op goes to its client and the session waits for its reply for a short *patience*
+window: an op still running after that (a blocking acquire waiting for the lock, an op
+stuck on a paused node) stays in flight while later steps run, so a waiter can block while
+the holder works and releases. A step for a busy client, faults on that client included,
+first waits for its op to complete. Fast ops thus keep the order of the schedule, which
+makes a minimal schedule replay the same way; `race` puts two acquires in flight at the
+same moment on purpose.
 
-`run()` starts fresh client processes and dispatches the steps in order. Each op goes to
-its client and the runner waits for its reply for a short *patience* window: an op still
-running after that (a blocking acquire waiting for the lock, an op stuck on a paused node)
-stays in flight while later steps run, so a waiter can block while the holder works and
-releases. A step for a busy client, faults on that client included, first waits for its op
-to complete. Fast ops thus keep the order of the schedule, which makes a minimal schedule
-replay the same way; `race` puts two acquires in flight at the same moment on purpose.
 When the steps are done the faults are healed and the run *drains*: every holder releases
 and every waiter finishes, so a blocked acquire never outlives its run. Then a *liveness
 probe*: a fresh client must get the lock within the adapter's declared number of leases
-(its ops are not part of the history: liveness is reported apart from safety). The history holds
-lock ops on key "lock", resource ops (`read`, `cas`) on key "resource", and nemesis events,
-each with its real invocation and completion time.
+(its ops are not part of the history: liveness is reported apart from safety). The history
+holds lock ops on key "lock", resource ops (`read`, `cas`) on key "resource", and nemesis
+events, each with its real invocation and completion time.
 """
 
 from __future__ import annotations
 
-import itertools
-import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
-from taala.adapter import Adapter, host_port
-from taala.client import FAIL, INFO, OK, ClientProcess
-from taala.faults import REGISTRY, networked
-from taala.formats.event_fields import freeze
-from taala.history import Event, History
+from taala.faults import REGISTRY
 from taala.nemesis import Nemesis, ProcessClient
-from taala.nemesis.proxy import TcpProxy
-from taala.redis_connect import connect
-from taala.schedule import WAIT, Schedule, leases
-from taala.servers import BACKENDS, start_redis
-from taala.servers.network import PrivateNetwork
-from taala.target import Target
-from taala.workload import Workload, load
+from taala.runner.client import INFO, OK, ClientProcess
+from taala.runner.environment import LOCK_KEY, RESOURCE_KEY, Environment
+from taala.runner.recorder import Recorder
+from taala.schedule import WAIT
 
-LOCK_KEY, RESOURCE_KEY = "lock", "resource"
 PATIENCE_LEASES, PATIENCE_MAX_S = 0.1, 0.2  # how long a step waits for its op before moving on
 
 
@@ -57,204 +39,7 @@ PATIENCE_LEASES, PATIENCE_MAX_S = 0.1, 0.2  # how long a step waits for its op b
 DRAIN_GRACE_S = 0.5
 
 
-class Environment:
-    """Servers for one campaign; a context manager that always stops them."""
-
-    def __init__(self, adapter_cls: type[Adapter], *, client_log: str | None = None, network: bool = False,
-                 workload: Workload | None = None, target: Target | None = None):
-        """`network`: start the nodes each in a namespace of a private network, so the
-        `node-partition` fault can cut links between them (root only). `workload`: what
-        the clients do in their critical sections (`taala.workload`); None: the counter.
-        `target`: servers the user runs (`taala.target`), used instead of starting any."""
-        self.adapter_cls = adapter_cls
-        self.workload = workload
-        self.target = target
-        self.client_log = client_log  # where client processes write their output
-        self.cluster = None
-        self._runs = itertools.count(1)
-        self._flushers: dict[str, Any] = {}  # address -> Redis connection kept across runs
-        self.lock_key = LOCK_KEY
-        self.proxies: dict[int, list[TcpProxy]] = {}  # client slot -> one proxy per node
-        self.network: PrivateNetwork | None = None
-        self.resource = start_redis(1)
-        try:
-            if target is not None:
-                self.cluster = target.connect()
-            elif adapter_cls.backend is not None:
-                start, takes_nodes = BACKENDS[adapter_cls.backend]
-                options = dict(adapter_cls.server_options)
-                if network:
-                    self.network = options["network"] = PrivateNetwork()
-                self.cluster = start(adapter_cls.nodes, **options) if takes_nodes else start(**options)
-        except BaseException:
-            if self.network is not None:
-                self.network.close()
-            self.resource.close()
-            raise
-
-    @property
-    def nodes(self) -> list:
-        if self.cluster is None:
-            return []
-        return list(self.cluster) if hasattr(self.cluster, "__iter__") else [self.cluster]  # one server
-
-    @property
-    def addresses(self) -> list[str]:
-        return [node.address for node in self.nodes]
-
-    def use_proxies(self, clients: int) -> None:
-        """Put a TCP proxy between each client slot and each node (kept for the campaign)."""
-        for c in range(clients):
-            if c not in self.proxies:
-                self.proxies[c] = [TcpProxy(*host_port(node.address), name=f"client{c}-{node.name}").start()
-                                   for node in self.nodes]
-
-    def proxies_of(self, c: int) -> list[TcpProxy]:
-        if c not in self.proxies:
-            raise RuntimeError("connection faults need the runner's proxies (Environment.use_proxies)")
-        return self.proxies[c]
-
-    def addresses_for(self, c: int) -> list[str]:
-        """Where client slot c connects: through its proxies if there are any."""
-        return [p.address for p in self.proxies[c]] if c in self.proxies else self.addresses
-
-    @property
-    def resource_address(self) -> str:
-        return self.resource[0].address
-
-    def reset(self) -> None:
-        """Back to a clean state: every node running, resumed, on time; Redis empty; a new key."""
-        for node in self.nodes:
-            if getattr(node, "paused", False):
-                node.resume()
-            clock = getattr(node, "clock", None)
-            if clock is not None and clock.offset:
-                clock.reset()
-            if not node.running and self.target is not None:
-                node.restart()  # a container: started again from its own config
-            elif not node.running:
-                node.start()
-        for node in self.nodes + [self.resource[0]]:
-            # a target's servers are the user's: never flushed (every run has its own key)
-            if (self.adapter_cls.backend == "redis" and self.target is None) or node is self.resource[0]:
-                self._flush(node.address)
-        if self.workload is not None:
-            load(self.store, self.workload)
-        self.lock_key = f"taala-{os.getpid()}-{next(self._runs)}"
-
-    @property
-    def store(self) -> Any:
-        """The coordinator's connection to the resource Redis (where a workload's data lives)."""
-        return self._flushers[self.resource_address]
-
-    def _flush(self, address: str) -> None:
-        """FLUSHALL over a connection kept across runs; a node killed and restarted since
-        broke it, so one failure reconnects once."""
-        from redis.exceptions import ConnectionError as Disconnected
-        from redis.exceptions import TimeoutError as TimedOut
-
-        for attempt in (1, 2):
-            r = self._flushers.get(address) or self._flushers.setdefault(address, connect(address, timeout=2.0))
-            try:
-                r.flushall()
-                return
-            except (Disconnected, TimedOut):
-                self._flushers.pop(address).close()
-                if attempt == 2:
-                    raise
-
-    def close(self) -> None:
-        for r in self._flushers.values():
-            r.close()
-        try:
-            for proxies in self.proxies.values():
-                for proxy in proxies:
-                    proxy.close()
-            if self.cluster is not None:
-                self.cluster.close()
-            if self.network is not None:
-                self.network.close()
-        finally:
-            self.resource.close()
-
-    def __enter__(self) -> Environment:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-@dataclass
-class Run:
-    """What one execution of a schedule produced."""
-
-    schedule: Schedule
-    history: History
-    max_holders: int  # most clients that believed they held the lock at once
-    elapsed_s: float
-    acted: list[bool] = field(default_factory=list)  # per step: did it do anything?
-    outcomes: Counter = field(default_factory=Counter)  # (f, status) -> count, drain included
-    errors: Counter = field(default_factory=Counter)  # error message of info ops -> count
-    contended: bool = False  # an acquire was sent while another client held or was acquiring
-    faults_struck: int = 0  # fault steps that hit a holder or an op in flight
-    live: bool | None = None  # did a fresh client get the lock after healing? None: not probed
-
-    @property
-    def acted_schedule(self) -> Schedule:
-        return [step for step, acted in zip(self.schedule, self.acted) if acted]
-
-
-class _Recorder:
-    """Appends events in the order they happen (ops complete and the nemesis records from other threads)."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._lock = threading.Lock()
-
-    def add(self, type_: str, process: Any, f: str, value: Any = None, key: Any = None, error: Any = None) -> None:
-        with self._lock:
-            self.events.append(Event(len(self.events), type_, process, f, freeze(value), time.monotonic_ns(), key, error))
-
-    def nemesis(self, event: dict) -> None:
-        with self._lock:
-            self.events.append(Event(len(self.events), "info", "nemesis", event["f"], freeze(event.get("value")), event.get("time")))
-
-
-def op_timeout(adapter_cls: type[Adapter], schedule: Schedule, ttl: float) -> float:
-    """How long an op may take before it is `info`: never shorter than the adapter's own
-    wait, plus every pause and wait of the schedule (an op may be in flight across them)."""
-    return max(2.0, 4 * ttl) + adapter_cls.max_wait * ttl + sum(leases(s) for s in schedule) * ttl
-
-
-def run(env: Environment, schedule: Schedule, *, ttl: float, clients: int) -> Run:
-    """Execute `schedule` with `clients` fresh client processes; always heals and cleans up."""
-    if networked([s[0] for s in schedule]) and env.network is None:
-        raise RuntimeError("a node-partition step needs Environment(..., network=True)")
-    env.reset()
-    if any(REGISTRY[s[0]].proxied for s in schedule if s[0] in REGISTRY):
-        env.use_proxies(clients)
-    started = time.monotonic()
-    kind = _Session if env.workload is None else _workload_session()
-    session = kind(env, ttl=ttl, clients=clients, op_timeout=op_timeout(env.adapter_cls, schedule, ttl))
-    acted: list[bool] = []
-    try:
-        with Nemesis(record=session.rec.nemesis) as nemesis:
-            session.nemesis = nemesis
-            session.start_clients(clients)  # every client up front, before any fault
-            for step in schedule:
-                acted.append(session.step(step))
-            nemesis.heal()
-        session.drain()
-        session.audit()
-        live = session.probe(clients)
-    finally:
-        session.close()
-    history = History(session.rec.events, source=f"<{env.adapter_cls.name}>")
-    return Run([list(s) for s in schedule], history, session.max_holders, time.monotonic() - started, acted,
-               session.outcomes, session.errors, session.contended, session.faults_struck, live)
-
-
-class _Session:
+class Session:
     """The state of one run: client processes, their ops in flight, who believes it holds
     the lock and what each holder read. One method per step kind; each returns whether it
     acted, and records the ops it performs."""
@@ -262,7 +47,7 @@ class _Session:
     def __init__(self, env: Environment, *, ttl: float, clients: int, op_timeout: float):
         self.env, self.ttl, self.op_timeout = env, ttl, op_timeout
         self.patience = min(PATIENCE_MAX_S, PATIENCE_LEASES * ttl)
-        self.rec = _Recorder()
+        self.rec = Recorder()
         self.nemesis: Nemesis | None = None
         self.mu = threading.Lock()  # guards the beliefs below: ops complete on their own threads
         self.procs: dict[int, ClientProcess] = {}
@@ -516,15 +301,3 @@ class _Session:
             return False  # the client was retired (its op ended `info`) just as the fault came
         self.faults_struck += 1
         return True
-
-
-def _workload_session() -> type:
-    from taala.workload_session import (
-        WorkloadSession,  # it extends _Session: imported late
-    )
-
-    return WorkloadSession
-
-
-# Re-exported for callers that build their own ops on the same keys.
-__all__ = ["Environment", "Run", "run", "op_timeout", "LOCK_KEY", "RESOURCE_KEY", "FAIL", "INFO", "OK"]

@@ -1,0 +1,120 @@
+"""A campaign's outcome: what was asked, what was found, and the verdict.
+
+A campaign has three outcomes, not two: a violation; none found; or **inconclusive**, when
+it could not test what it claims (most acquires ended unknown, no fault ever struck a
+holder, no two clients ever contended): saying "no violation found" then would be a lie.
+In the checker's words (Jepsen's `:valid?`, `valid` in the JSON): False, True, "unknown".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from taala.judge import Verdict
+from taala.result import UNKNOWN, Validity
+from taala.runner import Run
+from taala.schedule import counts, describe
+from taala.workloads import get as get_workload
+
+DEFAULT_TTL = 0.25
+DEFAULT_CLIENTS = 2
+VIOLATION, NONE_FOUND, INCONCLUSIVE = "violation", "no violation found", "inconclusive"
+
+
+@dataclass
+class Campaign:
+    """The outcome of `taala.vet.vet()`."""
+
+    adapter: str
+    faults: list[str]
+    violation: bool
+    examples: int
+    elapsed_s: float
+    clients: int = DEFAULT_CLIENTS
+    ttl: float = DEFAULT_TTL
+    outcome: str = NONE_FOUND  # VIOLATION, NONE_FOUND or INCONCLUSIVE
+    reasons: list[str] = field(default_factory=list)  # why inconclusive, one line each
+    ops: Counter = field(default_factory=Counter)  # "acquire ok" -> count, over every run
+    expected: str | None = None  # "safe"/"unsafe": what the adapter declares under these faults
+    probed: int = 0  # runs whose end was probed for liveness
+    leaked: list[list] = field(default_factory=list)  # schedules after which the lock was never granted again
+    schedule: list | None = None  # the minimal violating schedule
+    run: Run | None = None
+    verdict: Verdict | None = None
+    reproducer: str | None = None
+    damage_schedule: list | None = None  # the minimal schedule with the holders' writes added
+    damage_verdict: Verdict | None = None
+    damage_run: Run | None = None  # that run: its history shows the lost update on the resource
+    interrupted: bool = False  # Ctrl-C: what was found so far, unshrunk
+    notes: list[str] = field(default_factory=list)
+    workload: str = "counter"  # what the clients did while holding the lock (`taala.workloads`)
+    doubled: int = 0  # runs in which two clients believed they held one lock at once
+    target: str | None = None  # the target file of servers the user runs, if any (`taala.target`)
+
+    @property
+    def valid(self) -> Validity:
+        """The outcome in the checker's vocabulary: False (a violation), True (none found
+        after a whole search), "unknown" (inconclusive, or interrupted before finding one)."""
+        if self.violation:
+            return False
+        return UNKNOWN if self.outcome == INCONCLUSIVE or self.interrupted else True
+
+    def steps(self, schedule: list | None = None) -> list[str] | None:
+        """The minimal schedule (or `schedule`) in English, one line per step."""
+        schedule = self.schedule if schedule is None else schedule
+        if not schedule:
+            return None
+        workload = get_workload(self.workload)
+        names = set() if workload is None else {workload.op(c, 0).name for c in range(self.clients)}
+        operation = None if workload is None else names.pop() if len(names) == 1 else "operation"
+        return [describe(step, self.clients, operation) for step in schedule]
+
+    @property
+    def minimal_steps(self) -> int | None:
+        return None if self.schedule is None else len(self.schedule)
+
+    @property
+    def matched(self) -> bool | None:
+        """Did the outcome match the adapter's declaration? None if undeclared or inconclusive."""
+        if self.expected is None or self.outcome == INCONCLUSIVE or (self.interrupted and not self.violation):
+            return None
+        return self.violation == (self.expected == "unsafe")
+
+    @property
+    def damage(self) -> Any:
+        """The lost update the holders caused (the verdict's, or the damage run's), if shown."""
+        damage = self.verdict.damage if self.verdict else None
+        if damage is None and self.damage_verdict is not None:
+            damage = self.damage_verdict.damage
+        return damage
+
+    def to_dict(self) -> dict[str, Any]:
+        ce = self.verdict.counterexample if self.verdict else None
+        damage = self.damage
+        return {
+            "adapter": self.adapter,
+            "workload": self.workload,
+            "valid": self.valid,
+            "outcome": self.outcome,
+            "violation": self.violation,
+            "reasons": self.reasons,
+            "expected": self.expected,
+            "matched": self.matched,
+            "faults": self.faults,
+            "ttl": self.ttl,
+            "examples": self.examples,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "ops": dict(sorted(self.ops.items())),
+            "runs_with_two_holders": self.doubled,
+            "liveness": {"probed": self.probed, "leaked": len(self.leaked), "example": self.leaked[0] if self.leaked else None},
+            "reproducer": self.reproducer,
+            "minimal_steps": self.minimal_steps,
+            "schedule": self.schedule,
+            "steps": self.steps(),
+            "size": counts(self.schedule, self.clients) if self.schedule else None,
+            "explanation": ce.explanation if ce else None,
+            "damage": damage.explanation if damage else None,
+            "damage_schedule": self.damage_schedule,
+        }

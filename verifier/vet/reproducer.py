@@ -1,0 +1,166 @@
+"""The reproducer: a found violation saved, loaded, checked and replayed.
+
+A campaign that finds a violation writes a run directory (`taala.store`): the violating
+history, the checker's results, the report, and `reproducer.json`, which holds everything
+`taala replay` needs to run the minimal schedule again (adapter, workload, target, lease,
+clients, schedule). Replaying measures how reliably it recurs: real servers are not
+perfectly deterministic, and a reproducer is only as good as its recurrence rate.
+
+A reproducer is shared between teams and attached to bug reports, so loading one never
+runs code: it names a registered adapter, and whoever replays it resolves that name.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from taala.adapter import Adapter
+from taala.faults import networked, unsupported
+from taala.judge import LOCK_FS, RESOURCE_FS, part
+from taala.runner import Environment
+from taala.schedule import validate
+from taala.store import RunDir, Store
+from taala.target import load as load_target
+from taala.vet.campaign import Campaign
+from taala.vet.search import Progress
+from taala.vet.trial import Trial
+from taala.workloads import DEFAULT as DEFAULT_WORKLOAD
+from taala.workloads import get as get_workload
+
+REPRODUCER_VERSION = 2  # 2: steps are dispatched concurrently and carry durations in leases
+MAX_CLIENTS = 4
+
+
+def save_reproducer(campaign: Campaign, *, store: str | Path, client_log: str | None = None) -> str:
+    """Write the run's store directory; return the reproducer's path."""
+    assert campaign.run is not None and campaign.verdict is not None and campaign.schedule is not None
+    run_dir = Store(store).new_run(campaign.adapter)
+    if client_log:
+        run_dir.copy_logs([client_log])
+    run_dir.write_history(campaign.run.history)
+    run_dir.write_json("results.json", campaign.verdict.to_dict())
+    path = run_dir.write_json("reproducer.json", _reproducer(campaign))
+    _write_damage_report(campaign, run_dir)
+    _write_report(campaign, run_dir)
+    return str(path)
+
+
+def _reproducer(campaign: Campaign) -> dict[str, Any]:
+    assert campaign.run is not None and campaign.verdict is not None
+    counterexample = campaign.verdict.counterexample
+    return {
+        "taala_reproducer": REPRODUCER_VERSION,
+        "adapter": campaign.adapter,
+        "workload": campaign.workload,
+        "target": campaign.target,
+        "faults": campaign.faults,
+        "ttl": campaign.ttl,
+        "clients": campaign.clients,
+        "schedule": campaign.schedule,
+        "steps": campaign.steps(),
+        "explanation": counterexample.explanation if counterexample else None,
+        "damage": campaign.to_dict()["damage"],
+        "damage_schedule": campaign.damage_schedule,
+        "history": campaign.run.history.to_dicts(),
+    }
+
+
+def _write_damage_report(campaign: Campaign, run_dir: RunDir) -> None:
+    """The damage run's own page: the lost update highlighted on the resource's lane."""
+    if campaign.damage_run is None or campaign.damage_verdict is None:
+        return
+    try:
+        from taala.formats import jsonl  # the report's templates only when there is one to write
+        from taala.report import write_report
+
+        jsonl.write(campaign.damage_run.history, run_dir.path / "damage-history.jsonl")
+        write_report(part(campaign.damage_run.history, RESOURCE_FS), campaign.damage_verdict.resource,
+                     run_dir.path / "damage.html")
+    except Exception as e:
+        campaign.notes.append(f"damage report not written: {e}")
+
+
+def _write_report(campaign: Campaign, run_dir: RunDir) -> None:
+    assert campaign.run is not None and campaign.verdict is not None
+    verdict = campaign.verdict
+    try:
+        lock_view = not verdict.fenced  # a fenced lock is judged by its resource
+        if verdict.workload and verdict.deadlock is None:
+            # the invariant broke: draw every op (each lock key's holds, and the business ops)
+            run_dir.write_report(campaign.run.history, verdict.resource, verdict.lock.model.lock)
+        else:
+            shown = part(campaign.run.history, LOCK_FS if lock_view else RESOURCE_FS)
+            run_dir.write_report(shown, verdict.lock if lock_view else verdict.resource)
+    except Exception as e:  # the reproducer matters more than its picture
+        campaign.notes.append(f"report not written: {e}")
+
+
+def load_reproducer(path: str | Path) -> dict[str, Any]:
+    """Read and check a reproducer file; ValueError with the reason when it is not usable.
+    Nothing it names is imported: its adapter is a name for the caller to resolve."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"line {e.lineno}: not JSON ({e.msg})") from None
+    if not isinstance(data, dict) or "taala_reproducer" not in data:
+        raise ValueError("not a taala reproducer file (no taala_reproducer field)")
+    if data["taala_reproducer"] != REPRODUCER_VERSION:
+        raise ValueError(f"reproducer format {data['taala_reproducer']!r}; this taala reads format "
+                         f"{REPRODUCER_VERSION} (re-run `taala vet` to make a new one)")
+    for key in ("adapter", "schedule", "ttl", "clients"):
+        if key not in data:
+            raise ValueError(f"reproducer has no {key!r}")
+    try:
+        get_workload(data.get("workload", DEFAULT_WORKLOAD))
+    except KeyError as e:
+        raise ValueError(e.args[0]) from None
+    ttl, clients = data["ttl"], data["clients"]
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= 600:
+        raise ValueError(f"ttl must be a number of seconds in (0, 600], got {ttl!r}")
+    if isinstance(clients, bool) or not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
+        raise ValueError(f"clients must be an integer in 1..{MAX_CLIENTS}, got {clients!r}")
+    return data
+
+
+def reproducer_problems(adapter_cls: type[Adapter], data: dict[str, Any]) -> list[str]:
+    """What makes a loaded reproducer unrunnable with this adapter (empty when fine)."""
+    problems = validate(data["schedule"], clients=data["clients"], nodes=max(1, adapter_cls.nodes),
+                        modes=adapter_cls.modes)
+    if problems:
+        return problems
+    return unsupported(sorted({s[0] for s in data["schedule"]}), adapter_cls)
+
+
+@dataclass
+class Replay:
+    adapter: str
+    runs: int
+    reproduced: int
+    elapsed_s: float
+    verdicts: list[bool]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"adapter": self.adapter, "runs": self.runs, "reproduced": self.reproduced,
+                "elapsed_s": round(self.elapsed_s, 3)}
+
+
+def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int = 10,
+           progress: Progress | None = None) -> Replay:
+    """Re-execute a reproducer's schedule `runs` times on fresh servers; count violations."""
+    started = time.monotonic()
+    verdicts = []
+    workload = get_workload(reproducer.get("workload", DEFAULT_WORKLOAD))
+    target = load_target(reproducer["target"]) if reproducer.get("target") else None
+    with Environment(adapter_cls, network=networked([s[0] for s in reproducer["schedule"]]), workload=workload,
+                     target=target) as env:
+        trial = Trial(env, reproducer["ttl"], reproducer["clients"])
+        for n in range(runs):
+            _, verdict = trial(reproducer["schedule"])
+            verdicts.append(verdict.violation)
+            if progress:
+                progress({"run": n + 1, "runs": runs, "reproduced": sum(verdicts)})
+    return Replay(adapter_cls.name, runs, sum(verdicts), time.monotonic() - started, verdicts)
