@@ -200,16 +200,10 @@ class WorkloadResult(Result):
     workload's name under "model"."""
 
     workload: Workload
-    ops: int
-    partitions: int
-    elapsed_s: float
-    checks: dict[str, CheckOutcome]
-    source: str | None = None
-    nemesis_events: int = 0
 
     @property
-    def judged_by(self) -> str:
-        return str(self.workload)
+    def judged_by(self) -> Workload:
+        return self.workload
 
 
 def judge(history: Any, workload: Workload) -> WorkloadResult:

@@ -74,5 +74,5 @@ def test_both_results_share_the_result_surface():
     verdict = judge(_debits(["r0"], 70), fenced=False, workload=get_workload("double-debit"))
     for result in (verdict.lock, verdict.resource):
         assert isinstance(result, Result)
-        assert result.to_dict()["model"] == result.judged_by
-    assert verdict.lock.judged_by == "mutex()"
+        assert result.to_dict()["model"] == str(result.judged_by)
+    assert verdict.lock.judged_by is verdict.lock.model and verdict.resource.judged_by is verdict.resource.workload

@@ -92,7 +92,8 @@ def hostile_report(tmp_path):
     ops = history.operations()
     ce = Counterexample("overlap", "checker says " + " ".join(PAYLOADS), ops[:2], key=key,
                         partial_linearizations=[[(ops[0], PAYLOADS[3]), (ops[2], PAYLOADS[1])]])
-    result = CheckResult(get("mutex"), len(ops), 1, 0.0, {"overlap": CheckOutcome("overlap", False, ce)}, source=history.source)
+    result = CheckResult(get("mutex"), ops=len(ops), partitions=1, elapsed_s=0.0,
+                         checks={"overlap": CheckOutcome("overlap", False, ce)}, source=history.source)
     return write(tmp_path, history, result, "hostile.html")
 
 

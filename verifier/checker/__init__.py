@@ -13,32 +13,23 @@ How one history is judged, module by module:
   counterexamples with their facts, and their JSON;
 - `judge`: the verdict on one vetting run, a lock part and a resource part.
 
-The names below load on first use (`taala.lazy`), as `taala`'s own do: the result types
-are imported wherever results are stored or drawn (`taala.workload`, `taala.store`,
-`taala.report`), and none of those should pay for the search to name a type.
+The few names below load on first use (`taala.lazy`), as `taala`'s own do: the result
+types are imported wherever results are stored or drawn (`taala.workload`, `taala.store`,
+`taala.report`), and none of those should pay for the search to name a type. Code inside
+taala imports from the modules themselves (`taala.checker.result`, ...).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from taala.lazy import exports
 
 _EXPORTS = {
     "check": ("taala.checker.all_checks", "check"),
-    "CheckOutcome": ("taala.checker.result", "CheckOutcome"),
     "CheckResult": ("taala.checker.result", "CheckResult"),
     "Counterexample": ("taala.checker.result", "Counterexample"),
     "UNKNOWN": ("taala.checker.result", "UNKNOWN"),
-    "Validity": ("taala.checker.result", "Validity"),
-    "merge_valid": ("taala.checker.result", "merge_valid"),
 }
-
-if TYPE_CHECKING:
-    from taala.checker.all_checks import check
-    from taala.checker.result import UNKNOWN, CheckOutcome, CheckResult, Counterexample, Validity, merge_valid
-
 
 __getattr__, __dir__ = exports(__name__, _EXPORTS)
 
-__all__ = ["check", "CheckOutcome", "CheckResult", "Counterexample", "UNKNOWN", "Validity", "merge_valid"]
+__all__ = ["check", "CheckResult", "Counterexample", "UNKNOWN"]

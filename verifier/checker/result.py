@@ -156,21 +156,23 @@ class CheckOutcome:
 _PREFERENCE = ("overlap", "fencing", "linearizability", "deadlock")
 
 
+@dataclass(kw_only=True)
 class Result:
     """What every verdict on a whole history offers, whatever judged it: its checks merged
     into `valid`, the counterexample to show first, and the JSON form. A model's checks give
-    a `CheckResult`; a workload's invariants a `taala.workload.WorkloadResult`."""
+    a `CheckResult`; a workload's invariants a `taala.workload.WorkloadResult`. These fields
+    are keyword-only so that each kind's own first field (its model, its workload) stays first."""
 
     ops: int
     partitions: int
     elapsed_s: float
     checks: dict[str, CheckOutcome]
-    source: str | None
-    nemesis_events: int
+    source: str | None = None
+    nemesis_events: int = 0
 
     @property
-    def judged_by(self) -> str:
-        """What the history was judged against, as the JSON's "model" names it."""
+    def judged_by(self) -> Any:
+        """The model or the workload the history was judged by; it prints as the JSON's "model"."""
         raise NotImplementedError
 
     @property
@@ -188,7 +190,7 @@ class Result:
         return {
             "file": self.source,
             "valid": self.valid,
-            "model": self.judged_by,
+            "model": str(self.judged_by),  # a Model prints as name(params), a Workload as its name
             "ops": self.ops,
             "partitions": self.partitions,
             "nemesis_events": self.nemesis_events,
@@ -203,13 +205,7 @@ class CheckResult(Result):
     """The verdict on one history under one model, combining every applicable check."""
 
     model: Model  # the model checked against (the report reads its lock semantics)
-    ops: int
-    partitions: int
-    elapsed_s: float
-    checks: dict[str, CheckOutcome]
-    source: str | None = None
-    nemesis_events: int = 0
 
     @property
-    def judged_by(self) -> str:
-        return str(self.model)  # a Model prints as name(params)
+    def judged_by(self) -> Model:
+        return self.model

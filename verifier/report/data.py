@@ -76,7 +76,7 @@ def report_data(history: History, result: Result, lock: LockSemantics | None = N
         "window": [axis.at(lo), axis.at(hi)],
         "summarized": len(shown) < len(ops),
         "verdict": result.valid,
-        "model": result.judged_by,
+        "model": str(result.judged_by),
         "totals": _totals(history, ops, result),
         "checks": [{"name": name, "valid": c.valid, "explanation": None if c.counterexample is None else c.counterexample.explanation} for name, c in result.checks.items()],
         "explanation": None if primary is None else {"check": primary.check, "plain": explain(primary, lock, axis, bands), "checker": primary.explanation},
