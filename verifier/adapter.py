@@ -47,8 +47,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-# The faults a schedule can hold (names and one-line summaries): see `taala.faults`.
-from taala.faults import FAULTS  # noqa: E402,F401  (re-exported: adapters name their faults from it)
+# The faults a schedule can hold (names and one-line summaries), and the database user a
+# client connects as so that `query-kill` finds its sessions: both belong to `taala.faults`
+# and are re-exported here for adapters, which name their faults and users from this module.
+from taala.faults import FAULTS, session_user  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,6 @@ class Adapter:
     def judged_by(cls) -> str:
         """The model the lock history is judged by, as `taala.models.get` reads it."""
         return cls.model or ("fenced-mutex" if cls.fenced else "mutex")
-
-
-def session_user(client: int) -> str:
-    """The database user client slot `client` connects as: one name per client, so the
-    server-side faults (`query-kill`) can find that client's sessions and nobody else's."""
-    return f"taala_c{client}"
 
 
 def host_port(address: str) -> tuple[str, int]:
