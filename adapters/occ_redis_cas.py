@@ -15,7 +15,7 @@ holders.
 
 Here the CAS is atomic: `WATCH key; GET key`, then `MULTI; SET key me|v+1; EXEC`, which Redis
 aborts (`WatchError`: not acquired) if anybody wrote the key after the `WATCH`. Connections
-never retry (`taala.adapters._redis.connect`). Its one hazard is the store itself: a Redis
+never retry (`taala.redis_client`). Its one hazard is the store itself: a Redis
 restarted empty has forgotten the record, so version 0 / unassigned comes back and a
 second ride takes the cab while the first still believes.
 """
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 def parse(raw: str | None) -> tuple[str, int]:
@@ -52,7 +52,7 @@ class RedisVersionCas(Adapter):
         import redis
 
         self.WatchError = redis.WatchError
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self.me = f"c{client}-{uuid.uuid4().hex[:8]}"
 
     def _cas(self, key: str, expect_holder: str | None, expect_version: int | None, new_holder: str) -> str | None:

@@ -15,8 +15,8 @@ itself, not a misuse of the object.
 
 from __future__ import annotations
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 class RedisPyLock(Adapter):
@@ -39,7 +39,7 @@ class RedisPyLock(Adapter):
         from redis.exceptions import LockNotOwnedError
 
         self._LockNotOwnedError = LockNotOwnedError
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self._held: dict[str, object] = {}  # token -> the Lock object that took it
 
     def acquire(self, key):

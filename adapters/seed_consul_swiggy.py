@@ -25,9 +25,9 @@ from __future__ import annotations
 import math
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, unsafe
 from taala.adapters import _consul
-from taala.redis_connect import connect
 
 SESSION_KEY = "consul:coordinator-session"  # in the resource Redis: flushed every run
 
@@ -58,7 +58,7 @@ class SeedConsulSwiggy(Adapter):
                                           ttl=max(10, math.ceil(ttl)), lock_delay=max(1, math.ceil(ttl / 2)))
         if resource is None:
             return mine
-        shared = connect(resource, timeout=2.0)
+        shared = redis_client(resource, timeout=2.0)
         try:
             if shared.set(SESSION_KEY, mine, nx=True):
                 return mine

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, unsafe
-from taala.adapters._redis import connect
 from taala.adapters.occ_redis_cas import parse
 
 
@@ -34,7 +34,7 @@ class SeedOlaCas(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self.me = f"c{client}-{uuid.uuid4().hex[:8]}"
 
     def _compare_then_set(self, key: str, holder: str, version: int, new_holder: str) -> str | None:

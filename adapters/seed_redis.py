@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, connect
+from taala.adapters._redis import RELEASE_IF_OWNER
 
 
 class SeedRedisLock(Adapter):
@@ -33,7 +34,7 @@ class SeedRedisLock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self._release = self.redis.register_script(RELEASE_IF_OWNER)
 
     def acquire(self, key):

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import time
 
+from taala import redis_client
 from taala.adapter import Adapter, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, connect
+from taala.adapters._redis import RELEASE_IF_OWNER
 
 # Every client is a request of the same user: one lock key, one token namespace (L1907, L949).
 USER_ID = "user"
@@ -51,7 +52,7 @@ class SeedRedisTimestampLock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self._release = self.redis.register_script(RELEASE_IF_OWNER)
 
     @staticmethod

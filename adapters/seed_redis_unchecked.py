@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 class SeedRedisUncheckedRelease(Adapter):
@@ -35,7 +35,7 @@ class SeedRedisUncheckedRelease(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
 
     def acquire(self, key):
         token = str(uuid.uuid4())

@@ -45,8 +45,9 @@ import logging
 import random
 import time
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, connect
+from taala.adapters._redis import RELEASE_IF_OWNER
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class SeedRedlock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis_nodes = [connect(a, timeout=SOCKET_TIMEOUT) for a in addresses]
+        self.redis_nodes = [redis_client(a, timeout=SOCKET_TIMEOUT) for a in addresses]
         self.quorum = len(self.redis_nodes) // 2 + 1  # L1259
         self.retry_delay = RETRY_DELAY
         self.retry_count = RETRY_COUNT
