@@ -1,7 +1,10 @@
 """The lock implementations taala vets, and the registry that finds yours.
 
-Every public module in this package defines one `taala.adapter.Adapter` subclass (modules
-starting with `_` are shared helpers). Adapters in other packages are found through the
+Every public module in this package holds one adapter family: the `taala.adapter.Adapter`
+subclasses whose names start with the module's name, `_` read as `-` (`tooz.py` holds the
+`tooz-*` adapters, `zookeeper_semaphore.py` `zookeeper-semaphore`; `zookeeper-semaphore-2`
+has a file of its own, and a name belongs to the longest such file name). Modules starting
+with `_` are shared helpers. Adapters in other packages are found through the
 `taala.adapters` entry-point group, e.g. in your pyproject.toml:
 
     [project.entry-points."taala.adapters"]

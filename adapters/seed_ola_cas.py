@@ -21,7 +21,7 @@ import uuid
 
 from taala import redis_client
 from taala.adapter import Adapter, unsafe
-from taala.adapters.occ_redis_cas import parse
+from taala.adapters.occ_redis_watch import parse
 
 
 class SeedOlaCas(Adapter):
