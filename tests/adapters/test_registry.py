@@ -1,14 +1,23 @@
-"""The built-in adapters' registry: one file per adapter family, named after it.
+"""The adapters' registry: one file per adapter family, named after it, and every
+adapter's declarations checked as it is loaded, wrong ones named in one line.
 
 No servers: these tests read the registry and the files only.
 """
 
 from __future__ import annotations
 
+import json
 import pkgutil
+import sys
+from importlib.metadata import EntryPoint
 
+import pytest
 import taala.adapters
-from taala.adapters import available
+from taala.adapter import UNDECLARED, Adapter
+from taala.adapters import available, broken, get, scan
+from taala.cli.app import app
+from taala.faults import FAULTS
+from typer.testing import CliRunner
 
 
 def _families() -> list[str]:
@@ -49,3 +58,107 @@ def test_the_family_rule_picks_the_longest_stem():
     assert family_of("tooz-etcd3-heartbeat", families) == "tooz"
     assert family_of("zookeeper-semaphore-2", families) == "zookeeper-semaphore"
     assert family_of("toozy", families) is None
+
+
+# ---- declarations checked at load --------------------------------------------------------
+
+FIXTURES = "tests.adapters.misdeclared"
+MISTAKES = [  # class, the name the error gives it, what the error says
+    ("NoName", "NoName", "has no `name`"),
+    ("NoExpectations", "no-expectations", "declares no `expectations`"),
+    ("UnknownFault", "unknown-fault", "`expectations` names unknown fault(s) paws (faults: none, slow, pause"),
+    ("NotAnExpectation", "not-an-expectation", "`expectations` for pause must be safe(reason) or unsafe(reason)"),
+    ("BadModel", "bad-model", "`model` 'semaphore:permits=two' does not parse: model 'semaphore'"),
+    ("UnknownModel", "unknown-model", "`model` 'rw-lokc' does not parse: unknown model 'rw-lokc'"),
+    ("ModesWithoutModel", "modes-without-model", "has `modes` write, read but no `model` to judge them by"),
+    ("NoBackend", "no-backend", "declares no `backend` (a server kind such as \"redis\""),
+]
+
+
+@pytest.mark.parametrize("cls_name, named, said", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_wrong_declaration_is_one_line_naming_the_adapter_and_its_file(cls_name, named, said):
+    with pytest.raises(ValueError) as e:
+        get(f"{FIXTURES}:{cls_name}")
+    message = str(e.value)
+    assert "\n" not in message
+    assert message.startswith(f"adapter {named!r} (tests/adapters/misdeclared.py): "), message
+    assert said in message
+
+
+def test_every_mistake_of_one_adapter_is_on_its_one_line():
+    with pytest.raises(ValueError) as e:
+        get(f"{FIXTURES}:TwoMistakes")
+    message = str(e.value)
+    assert "\n" not in message and "unknown fault(s) pauses" in message and "declares no `backend`" in message
+
+
+def test_a_class_that_is_no_adapter_is_refused():
+    with pytest.raises(ValueError, match="is not a taala Adapter subclass"):
+        get(f"{FIXTURES}:NotAnAdapter")
+
+
+def test_the_backend_must_be_declared_and_every_built_in_declares_it():
+    assert Adapter.backend is UNDECLARED
+    assert broken() == {}
+    for name, cls in available().items():
+        assert cls.backend is None or isinstance(cls.backend, str), name
+        assert cls.problems() == [], name
+
+
+def test_the_cli_refuses_a_wrong_declaration_in_one_line():
+    result = CliRunner().invoke(app, ["vet", f"{FIXTURES}:UnknownFault", "--budget", "1"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        "taala: adapter 'unknown-fault' (tests/adapters/misdeclared.py): `expectations` names unknown fault(s) paws "
+        f"(faults: {', '.join(FAULTS)})"]
+
+
+@pytest.fixture
+def more_built_ins(tmp_path, monkeypatch):
+    """Adds files to the built-in adapters' folder (a second folder on the package's path)."""
+    monkeypatch.setattr(taala.adapters, "__path__", [*taala.adapters.__path__, str(tmp_path)])
+    added = []
+
+    def add(module: str, text: str) -> None:
+        (tmp_path / f"{module}.py").write_text(text)
+        added.append(f"taala.adapters.{module}")
+
+    yield add
+    for module in added:
+        sys.modules.pop(module, None)
+
+
+def test_a_broken_built_in_is_named_in_one_line_and_the_rest_are_listed(more_built_ins):
+    more_built_ins("misfit_lock", "from taala.adapter import Adapter, unsafe\n\n\n"
+                                  "class MisfitLock(Adapter):\n    name = 'misfit-lock'\n    backend = 'redis'\n"
+                                  "    expectations = {'paws': unsafe('a typo')}\n")
+    more_built_ins("syntax_error", "class Oops(:\n")
+    found, bad = scan()
+    assert "misfit-lock" not in found and "seed-redis" in found
+    assert bad["misfit-lock"].startswith("adapter 'misfit-lock' (adapters/misfit_lock.py): `expectations` names "
+                                         "unknown fault(s) paws")
+    assert bad["adapters/syntax_error.py"].startswith("adapters/syntax_error.py: cannot import: SyntaxError: ")
+    with pytest.raises(ValueError, match=r"^adapter 'misfit-lock' \(adapters/misfit_lock.py\): "):
+        get("misfit-lock")
+
+    result = CliRunner().invoke(app, ["adapters", "--json"])
+    assert result.exit_code == 2
+    assert set(json.loads(result.stdout)) == set(found)
+    assert result.stderr.splitlines() == [f"taala: broken adapter: {bad['misfit-lock']}",
+                                          f"taala: broken adapter: {bad['adapters/syntax_error.py']}"]
+
+
+def test_entry_points_are_checked_too(monkeypatch):
+    eps = [EntryPoint("unknown-fault", f"{FIXTURES}:UnknownFault", "taala.adapters"),
+           EntryPoint("my-lock", f"{FIXTURES}:BadModel", "taala.adapters"),
+           EntryPoint("not-adapter", f"{FIXTURES}:NotAnAdapter", "taala.adapters"),
+           EntryPoint("gone", "tests.adapters.no_such_module:Lock", "taala.adapters")]
+    monkeypatch.setattr(taala.adapters, "entry_points", lambda group: eps)
+    bad = broken()
+    assert bad["unknown-fault"].startswith("adapter 'unknown-fault' (tests/adapters/misdeclared.py): ")
+    assert bad["my-lock"] == (f"adapter 'my-lock' (entry point my-lock = {FIXTURES}:BadModel): the class is named "
+                              "'bad-model'; the entry point and the class's `name` must agree")
+    assert bad["not-adapter"] == (f"adapter 'not-adapter' (entry point not-adapter = {FIXTURES}:NotAnAdapter): "
+                                  "not a taala Adapter subclass")
+    assert bad["gone"].startswith("adapter 'gone' (entry point gone = tests.adapters.no_such_module:Lock): "
+                                  "cannot import: ModuleNotFoundError: ")
