@@ -4,7 +4,10 @@ Every public module in this package holds one adapter family: the `taala.adapter
 subclasses whose names start with the module's name, `_` read as `-` (`tooz.py` holds the
 `tooz-*` adapters, `zookeeper_semaphore.py` `zookeeper-semaphore`; `zookeeper-semaphore-2`
 has a file of its own, and a name belongs to the longest such file name). Modules starting
-with `_` are shared helpers. Adapters in other packages are found through the
+with `_` are shared helpers. The `seed-*` adapters port the locks of "the talk", a
+podcast episode on distributed locks at Indian fintechs whose code started taala
+(docs/talk.md lists its patterns, M1 to M14, which their docstrings cite); the others wrap
+lock libraries and servers as they are used. Adapters in other packages are found through the
 `taala.adapters` entry-point group, e.g. in your pyproject.toml:
 
     [project.entry-points."taala.adapters"]

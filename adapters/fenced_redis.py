@@ -1,4 +1,4 @@
-"""The positive control: the seed's Redis lock plus a fencing token the resource enforces.
+"""The positive control: the talk's Redis lock (`seed-redis`) plus a fencing token the resource enforces.
 
 The lock itself is as unsafe as `seed-redis` (its lease can expire under a paused holder),
 but each acquire also takes a token from `INCR` and the protected resource rejects any

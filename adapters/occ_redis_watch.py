@@ -1,14 +1,14 @@
-"""Optimistic concurrency on Redis (the seed's Ola cab assignment, M14, made atomic): a
+"""Optimistic concurrency on Redis (the talk's Ola cab assignment, docs/talk.md, M14, made atomic): a
 version-number compare-and-set with `WATCH`/`MULTI`/`EXEC`.
 
-How an optimistic scheme fits the lock contract. The seed's invariant is "no cab assigned
+How an optimistic scheme fits the lock contract. The talk's invariant is "no cab assigned
 to two rides": the protected thing is a record `(holder, version)` (the cab), and a ride
 *holds* the cab from the moment its compare-and-set `version v -> v + 1, holder = me`
 succeeds until it hands the cab back with a second compare-and-set. That is a lock whose
 state is the record itself, with no lease: `acquire` = read the record, refuse if it is
 assigned, CAS it to us on the version read (the token is `me@version`); `release` = CAS it
 back to unassigned on the version we wrote. Two rides both believing they hold the cab is
-exactly the seed's double assignment, so taala's mutual-exclusion judgement (two believed
+exactly the talk's double assignment, so taala's mutual-exclusion judgement (two believed
 holders) judges the CAS; the history's acquires and releases are the register's
 successful CASes, and a version that ever went back or was written twice would show as two
 holders.

@@ -1,5 +1,5 @@
 """pottery's `Redlock` (pottery 3.0.1) on five independent Redis masters: the library
-version of the seed's Razorpay Redlock (seed M4, L1240–1341).
+version of the talk's Razorpay Redlock (docs/talk.md, M4; ported as `seed-redlock`).
 
 What the pinned source does (pottery/redlock.py):
 

@@ -3,7 +3,7 @@
 `r.lock(key, timeout=ttl, blocking=False, thread_local=False).acquire()` is
 `SET key <uuid1 hex> NX PX ttl` (redis/lock.py `do_acquire`); `release()` is a Lua
 compare-and-delete that raises `LockNotOwnedError` when the key is gone or holds another
-token (mapped to False here). It is the seed's M2 lock packaged in a library: no renewal
+token (mapped to False here). It is the talk's M2 lock (docs/talk.md) packaged in a library: no renewal
 (only an explicit `extend()`/`reacquire()`), no fencing token, so the same failure modes.
 
 `thread_local=False` is how tooz and most multi-threaded users run it; with one shared

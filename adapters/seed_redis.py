@@ -1,4 +1,4 @@
-"""The talk's single-instance Redis lock (seed M2/M3): `SET key token NX PX ttl`, released
+"""The talk's single-instance Redis lock (docs/talk.md, M2/M3): `SET key token NX PX ttl`, released
 by a Lua compare-and-delete. No renewal, no validity check, no fencing token.
 
 Safe while every holder finishes well inside the TTL; once a holder stalls past it (GC
