@@ -32,7 +32,8 @@ A lock that admits several holders needs more clients to be exceeded: `clients` 
 many a campaign runs at least (a semaphore of N permits: N + 1).
 
 Clients must never retry a write on their own after a timeout (redis-py does by default):
-a retried `SET NX` that had in fact succeeded turns one acquire into two.
+a retried `SET NX` that had in fact succeeded turns one acquire into two. A Redis adapter
+connects with `taala.redis_client(address)`, which never retries.
 
 `timing` names the durations the lock's safety depends on, in leases (the TTL the runner
 chose): its lease, a renewal interval, a retry delay, a session timeout. The schedules'
