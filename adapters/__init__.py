@@ -80,15 +80,16 @@ def _scan_entry_point(ep, found: dict[str, type[Adapter]], broken: dict[str, str
         broken[ep.name] = (f"adapter {ep.name!r} ({where}): the class is named {cls.name!r}; "
                            f"the entry point and the class's `name` must agree")
     else:
-        _register(cls, found, broken)
+        _register(cls, found, broken, ep.name)
 
 
-def _register(cls: type[Adapter], found: dict[str, type[Adapter]], broken: dict[str, str]) -> None:
+def _register(cls: type[Adapter], found: dict[str, type[Adapter]], broken: dict[str, str],
+              registered_as: str | None = None) -> None:
     error = cls.declaration_error()
     if error is None:
         found[cls.name] = cls
     else:
-        broken[cls.name or cls.__qualname__] = error
+        broken[registered_as or cls.name] = error
 
 
 def _unimportable(where: str, e: BaseException, adapter: str | None = None) -> str:

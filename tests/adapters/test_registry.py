@@ -152,7 +152,8 @@ def test_entry_points_are_checked_too(monkeypatch):
     eps = [EntryPoint("unknown-fault", f"{FIXTURES}:UnknownFault", "taala.adapters"),
            EntryPoint("my-lock", f"{FIXTURES}:BadModel", "taala.adapters"),
            EntryPoint("not-adapter", f"{FIXTURES}:NotAnAdapter", "taala.adapters"),
-           EntryPoint("gone", "tests.adapters.no_such_module:Lock", "taala.adapters")]
+           EntryPoint("gone", "tests.adapters.no_such_module:Lock", "taala.adapters"),
+           EntryPoint("nameless", f"{FIXTURES}:NoName", "taala.adapters")]
     monkeypatch.setattr(taala.adapters, "entry_points", lambda group: eps)
     bad = broken()
     assert bad["unknown-fault"].startswith("adapter 'unknown-fault' (tests/adapters/misdeclared.py): ")
@@ -162,3 +163,6 @@ def test_entry_points_are_checked_too(monkeypatch):
                                   "not a taala Adapter subclass")
     assert bad["gone"].startswith("adapter 'gone' (entry point gone = tests.adapters.no_such_module:Lock): "
                                   "cannot import: ModuleNotFoundError: ")
+    assert bad["nameless"] == "adapter 'NoName' (tests/adapters/misdeclared.py): has no `name`"
+    with pytest.raises(ValueError, match="has no `name`"):
+        get("nameless")
