@@ -181,7 +181,10 @@ class Adapter:
         if file.endswith("__init__.py"):
             parts.append("__init__")
         path = "/".join(parts[:-1] + [file.rsplit("/", 1)[-1]])
-        return path.removeprefix("taala/")  # taala.adapters is adapters/ in the repository
+        for package, folder in _REPOSITORY_FOLDERS:  # taala.adapters is adapters/ in the repository
+            if path.startswith(package):
+                return folder + path.removeprefix(package)
+        return path
 
     @classmethod
     def defined_at(cls) -> str:
@@ -193,6 +196,10 @@ class Adapter:
             except (OSError, TypeError):  # no source (an interactive session, a zip without .py)
                 return cls.source_file()
         return f"{cls.source_file()}:{line}"
+
+
+# Where taala's packages live in its repository (pyproject.toml's package-dir), most specific first.
+_REPOSITORY_FOLDERS = (("taala/adapters/", "adapters/"), ("taala/models/", "models/"), ("taala/", "verifier/"))
 
 
 def _expectation_problems(expectations: Any) -> list[str]:
