@@ -10,6 +10,7 @@ import json
 import pkgutil
 import sys
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 import pytest
 import taala.adapters
@@ -166,3 +167,25 @@ def test_entry_points_are_checked_too(monkeypatch):
     assert bad["nameless"] == "adapter 'NoName' (tests/adapters/misdeclared.py): has no `name`"
     with pytest.raises(ValueError, match="has no `name`"):
         get("nameless")
+
+
+# ---- where each adapter is defined -------------------------------------------------------
+
+def _line_of(path: str, text: str) -> int:
+    lines = (Path(__file__).resolve().parents[2] / path).read_text().splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if text in line)
+
+
+def test_taala_adapters_says_where_each_adapter_is_defined():
+    result = CliRunner().invoke(app, ["adapters", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    seed_redis = _line_of("adapters/seed_redis.py", "class SeedRedisLock(")
+    tooz_redis = _line_of("adapters/tooz.py", '_define("tooz-redis"')  # both redis classes: one call in a loop
+    assert data["seed-redis"]["defined_at"] == f"adapters/seed_redis.py:{seed_redis}"
+    assert data["tooz-redis-heartbeat"]["defined_at"] == f"adapters/tooz.py:{tooz_redis}"
+    assert {"summary", "backend", "nodes", "fenced", "model", "modes", "clients", "expectations"} < set(data["seed-redis"])
+
+    table = CliRunner().invoke(app, ["adapters"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0
+    assert data["seed-redlock"]["defined_at"] in table.stdout
