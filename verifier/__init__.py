@@ -31,6 +31,7 @@ _EXPORTS = {
     "get_model": ("taala.models", "get"),
     "CheckResult": ("taala.result", "CheckResult"),
     "Counterexample": ("taala.result", "Counterexample"),
+    "redis_client": ("taala.redis_connect", "redis_client"),
 }
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from taala.model import INCONSISTENT, LockSemantics, Model
     from taala.models import available as available_models
     from taala.models import get as get_model
+    from taala.redis_connect import redis_client
     from taala.result import CheckResult, Counterexample
 
 
@@ -75,4 +77,5 @@ __all__ = [
     "get_model",
     "CheckResult",
     "Counterexample",
+    "redis_client",
 ]
