@@ -1,12 +1,9 @@
 """Shared Redis plumbing for adapters: the owner-checked release.
 
 Connections come from `taala.redis_client` (public: it never retries a timed-out write).
-`connect` is kept here under its old name for adapters written before that was public.
 """
 
 from __future__ import annotations
-
-from taala.redis_connect import redis_client as connect
 
 # Lua compare-and-delete: the release the talk's Redis locks (docs/talk.md, M2) and the
 # Redis docs use.
@@ -17,4 +14,4 @@ end
 return 0
 """
 
-__all__ = ["RELEASE_IF_OWNER", "connect"]
+__all__ = ["RELEASE_IF_OWNER"]

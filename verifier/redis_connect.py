@@ -52,6 +52,3 @@ def redis_client(address: str, timeout: float = 0.5) -> redis.Redis:
         # metadata (3-4 ms, several times per run, in every client process).
         driver_info=DriverInfo(name="redis-py", lib_version=redis.__version__),
     )
-
-
-connect = redis_client  # the name taala's own modules (runner, resource, workloads) import

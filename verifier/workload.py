@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from taala.redis_connect import connect
+from taala.redis_connect import redis_client
 
 AUDIT = "audit"  # the f of the final read of the store
 
@@ -120,7 +120,7 @@ class WorkloadData:
 
     def __init__(self, address: str, workload: Workload):
         self.workload = workload
-        self.redis = connect(address, timeout=1.0)
+        self.redis = redis_client(address, timeout=1.0)
         self._apply = self.redis.register_script(APPLY)
 
     def read(self, op: Op) -> dict[str, Any]:
