@@ -1,10 +1,12 @@
-"""Shared Redis plumbing for adapters: retry-free connections and the owner-checked release."""
+"""Shared Redis plumbing for adapters: the owner-checked release.
+
+Connections come from `taala.redis_client` (public: it never retries a timed-out write).
+"""
 
 from __future__ import annotations
 
-from taala.redis_connect import connect
-
-# Lua compare-and-delete: the release the seed (and the Redis docs) use.
+# Lua compare-and-delete: the release the talk's Redis locks (docs/talk.md, M2) and the
+# Redis docs use.
 RELEASE_IF_OWNER = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
     return redis.call('DEL', KEYS[1])
@@ -12,4 +14,4 @@ end
 return 0
 """
 
-__all__ = ["RELEASE_IF_OWNER", "connect"]
+__all__ = ["RELEASE_IF_OWNER"]

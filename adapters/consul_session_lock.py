@@ -6,7 +6,7 @@ Each client creates a session (TTL = the lease, at least Consul's 10 s, so the f
 Consul's default lock delay of 15 s) and a renewal thread calls `session.renew` every half
 TTL (what the Go client's `RenewPeriodic` does). Acquire is `PUT key?acquire=<session>`,
 true if this session now holds the key; release is `PUT key?release=<session>`. No
-re-entrancy between clients (each has its own session), unlike the seed (`seed-consul-swiggy`).
+re-entrancy between clients (each has its own session), unlike the talk's (`seed-consul-swiggy`).
 
 Its hazard is the lease: a holder paused past its session's invalidation (Consul takes
 between 1x and 2x the TTL) loses the key; after the lock delay (15 s) the next client gets

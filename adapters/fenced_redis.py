@@ -1,4 +1,4 @@
-"""The positive control: the seed's Redis lock plus a fencing token the resource enforces.
+"""The positive control: the talk's Redis lock (`seed-redis`) plus a fencing token the resource enforces.
 
 The lock itself is as unsafe as `seed-redis` (its lease can expire under a paused holder),
 but each acquire also takes a token from `INCR` and the protected resource rejects any
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, safe
-from taala.adapters._redis import RELEASE_IF_OWNER, connect
+from taala.adapters._redis import RELEASE_IF_OWNER
 
 
 class FencedRedisLock(Adapter):
@@ -39,8 +40,8 @@ class FencedRedisLock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
-        self.counter = connect(resource or addresses[0])
+        self.redis = redis_client(addresses[0])
+        self.counter = redis_client(resource or addresses[0])
         self._release = self.redis.register_script(RELEASE_IF_OWNER)
         self._tokens: dict[str, str] = {}
 

@@ -1,4 +1,4 @@
-"""No lock at all: the unprotected check-then-act baseline (seed M1).
+"""No lock at all: the unprotected check-then-act baseline (the talk's M1, docs/talk.md).
 
 Every acquire "succeeds" at once, so two clients are always free to read-modify-write the
 resource together. The negative control: taala must catch it with no faults at all.

@@ -8,14 +8,14 @@ locks the row:
 
 The select waits while another transaction holds the row, bounded by `SET lock_timeout`
 (past it: SQLSTATE 55P03, rollback, "not acquired"). Release is `COMMIT`, counted as a
-release only when the server answers `COMMIT`. This is the seed's row lock (M10, M11 take
-`SELECT … FOR UPDATE` on MySQL) on PostgreSQL, used as a mutex on its own.
+release only when the server answers `COMMIT`. This is the talk's row lock (docs/talk.md:
+M10 and M11 take `SELECT … FOR UPDATE` on MySQL) on PostgreSQL, used as a mutex on its own.
 
 No lease: a slow or paused holder's transaction stays open and keeps the row. The hazard is
 the session, as with advisory locks: when the server ends it (`pg_terminate_backend`, a
 dropped connection, a restart), it rolls the transaction back and the row is free for the
 next `FOR UPDATE`, while the holder still believes it holds the lock until its `COMMIT`
-fails. The seed's M11 stays correct through that only because its guarded `UPDATE` and the
+fails. The talk's M11 stays correct through that only because its guarded `UPDATE` and the
 row lock commit together; a row lock taken to protect *something else* has no such guard.
 
 Like a pool's health check, `acquire` first makes sure its connection is alive and

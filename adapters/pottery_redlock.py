@@ -1,5 +1,5 @@
 """pottery's `Redlock` (pottery 3.0.1) on five independent Redis masters: the library
-version of the seed's Razorpay Redlock (seed M4, L1240–1341).
+version of the talk's Razorpay Redlock (docs/talk.md, M4; ported as `seed-redlock`).
 
 What the pinned source does (pottery/redlock.py):
 
@@ -24,7 +24,7 @@ So it shares Redlock's known failure modes (Kleppmann, 2016): a pause past the l
 majority of masters forgetting the key (restart without persistence, forward clock jumps).
 
 The adapter creates one `Redlock` per acquisition (the object holds the uuid) and maps the
-returned token, pottery's uuid, back to it for `release`. Masters are `_redis.connect`
+returned token, pottery's uuid, back to it for `release`. Masters are `taala.redis_client`
 clients (no retries, 0.5 s timeouts). `pottery` is imported inside `__init__`: importing it
 monkey-patches `json.dumps` process-wide (pottery/monkey.py), which only the client
 processes should suffer.
@@ -32,8 +32,8 @@ processes should suffer.
 
 from __future__ import annotations
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 class PotteryRedlock(Adapter):
@@ -64,7 +64,7 @@ class PotteryRedlock(Adapter):
 
         self._Redlock = Redlock
         self._ReleaseUnlockedLock = ReleaseUnlockedLock
-        self.masters = [connect(a) for a in addresses]
+        self.masters = [redis_client(a) for a in addresses]
         self._held: dict[str, object] = {}  # token -> the Redlock that took it
 
     def acquire(self, key):

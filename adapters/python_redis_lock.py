@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import math
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 class PythonRedisLock(Adapter):
@@ -58,7 +58,7 @@ class PythonRedisLock(Adapter):
 
         self._redis_lock = redis_lock
         self.lease = math.ceil(ttl)  # the lease the server really applies, in seconds
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self._held: dict[str, object] = {}  # token -> the Lock object that took it
 
     def acquire(self, key):

@@ -3,7 +3,7 @@
 `r.lock(key, timeout=ttl, blocking=False, thread_local=False).acquire()` is
 `SET key <uuid1 hex> NX PX ttl` (redis/lock.py `do_acquire`); `release()` is a Lua
 compare-and-delete that raises `LockNotOwnedError` when the key is gone or holds another
-token (mapped to False here). It is the seed's M2 lock packaged in a library: no renewal
+token (mapped to False here). It is the talk's M2 lock (docs/talk.md) packaged in a library: no renewal
 (only an explicit `extend()`/`reacquire()`), no fencing token, so the same failure modes.
 
 `thread_local=False` is how tooz and most multi-threaded users run it; with one shared
@@ -15,8 +15,8 @@ itself, not a misuse of the object.
 
 from __future__ import annotations
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 class RedisPyLock(Adapter):
@@ -39,7 +39,7 @@ class RedisPyLock(Adapter):
         from redis.exceptions import LockNotOwnedError
 
         self._LockNotOwnedError = LockNotOwnedError
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self._held: dict[str, object] = {}  # token -> the Lock object that took it
 
     def acquire(self, key):

@@ -1,4 +1,4 @@
-"""The seed's `seat_locks` lease table corrected (compare `seed_seat_locks.py`, seed M8).
+"""The talk's `seat_locks` lease table corrected (compare `seed_seat_locks.py`; docs/talk.md, M8).
 
 Three fixes, nothing else:
 

@@ -1,19 +1,19 @@
-"""The seed's Swiggy coordinator (M7): one Consul session per coordinator, never renewed,
-`KV acquire` as a try-lock, shared by all the coordinator's goroutines.
+"""The talk's Swiggy coordinator (docs/talk.md, M7): one Consul session per coordinator,
+never renewed, `KV acquire` as a try-lock, shared by all the coordinator's goroutines.
 
 `SwiggyDeliveryCoordinator` creates one session at start (`TTL "30s"`, `Behavior
-"release"`, `LockDelay 15 s`, L1640–1647) and every `assignOrder` goroutine acquires the
-order key with it (`kv.Acquire`, L1666–1679) and releases it with it (L1681–1687). taala's
+"release"`, `LockDelay 15 s`) and every `assignOrder` goroutine acquires the order key with
+it (`kv.Acquire`) and releases it with it. taala's
 clients play those goroutines: they share one session (created by whichever client comes
 first and published in the resource Redis, as the coordinator's struct field is shared),
 with TTL = the lease (Consul grants 10 s at least, so `min_ttl` is 10 s: full tier) and
-lock delay = half the TTL, as in the seed.
+lock delay = half the TTL, as in the talk.
 
-Two flaws, both the seed's:
-- **F8**: Consul grants `?acquire=<session>` to the session that already holds the key
+Two flaws, both the talk's:
+- **F8**, re-entrancy taken for exclusion: Consul grants `?acquire=<session>` to the session that already holds the key
   (the KV docs: acquiring a lock you already hold succeeds), so two goroutines of one
   coordinator both "hold" the order: unsafe with no faults at all.
-- **F7**: nothing renews the session; after its TTL (Consul may take up to 2x TTL) it is
+- **F7**, a session nobody watches: nothing renews the session; after its TTL (Consul may take up to 2x TTL) it is
   invalidated, every key it held is released, and every later acquire with it fails:
   no liveness promise once a run outlasts the TTL.
 
@@ -25,9 +25,9 @@ from __future__ import annotations
 import math
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, unsafe
 from taala.adapters import _consul
-from taala.redis_connect import connect
 
 SESSION_KEY = "consul:coordinator-session"  # in the resource Redis: flushed every run
 
@@ -38,7 +38,7 @@ class SeedConsulSwiggy(Adapter):
     backend = None
     requires = ("consul",)
     min_ttl = 10.0  # Consul's shortest session TTL
-    liveness = None  # F7: once the session expires, no acquire with it ever succeeds again
+    liveness = None  # F7 (above): once the session expires, no acquire with it ever succeeds again
     timing = {"lease": 1.0, "invalidation": 2.0}  # Consul invalidates a session between 1x and 2x its TTL
     expectations = {
         "none": unsafe("F8: a second goroutine acquiring with the coordinator's own session is granted the held key"),
@@ -58,7 +58,7 @@ class SeedConsulSwiggy(Adapter):
                                           ttl=max(10, math.ceil(ttl)), lock_delay=max(1, math.ceil(ttl / 2)))
         if resource is None:
             return mine
-        shared = connect(resource, timeout=2.0)
+        shared = redis_client(resource, timeout=2.0)
         try:
             if shared.set(SESSION_KEY, mine, nx=True):
                 return mine

@@ -1,38 +1,37 @@
-"""A faithful port of the seed's IRCTC Tatkal named-lock retry loop (seed M9, L1147–1200),
-with the NULL test it shares with the SBI procedure (seed M10, L1495–1497).
+"""A faithful port of the talk's IRCTC Tatkal named-lock retry loop (docs/talk.md, M9), with
+the NULL test it shares with the talk's SBI procedure (M10).
 
-The seed's `BookTatkalSeat` is a stored procedure; the port creates it on the server (as
+The talk's `BookTatkalSeat` is a stored procedure; the port creates it on the server (as
 `irctc_get_seat_lock`) and calls it, so the retry loop, its timing and SQL's three-valued
-logic are the server's, as in the seed:
+logic are the server's, as in the talk:
 
-- `v_lock_acquired BOOLEAN DEFAULT FALSE`, `v_start_time TIMESTAMP DEFAULT NOW()` (L1156–1157);
-- `WHILE TIMESTAMPDIFF(SECOND, v_start_time, NOW()) < p_timeout_seconds` (L1159): whole
+- `v_lock_acquired BOOLEAN DEFAULT FALSE`, `v_start_time TIMESTAMP DEFAULT NOW()`;
+- `WHILE TIMESTAMPDIFF(SECOND, v_start_time, NOW()) < p_timeout_seconds`: whole
   seconds, so the loop ends at the p-th second boundary after the start, not p s after it;
 - each attempt is `SELECT GET_LOCK(CONCAT('seat_', p_train_id, '_', p_seat_id), 1) INTO
-  v_lock_acquired` (L1162–1163), then `IF v_lock_acquired THEN …` (L1165), else
-  `SELECT SLEEP(0.01)` and loop (L1188–1189);
-- after the loop, `IF NOT v_lock_acquired THEN SELECT 'TIMEOUT' …` (L1193–1196).
+  v_lock_acquired`, then `IF v_lock_acquired THEN …`, else `SELECT SLEEP(0.01)` and loop;
+- after the loop, `IF NOT v_lock_acquired THEN SELECT 'TIMEOUT' …`.
 
 `GET_LOCK` returns 1 (acquired), 0 (timed out) or **NULL** when the wait was cut short:
 the statement killed (`KILL QUERY`, `pt-kill`, `max_statement_time`), a deadlock, an error
 (verified on MariaDB 10.11: a killed `GET_LOCK` returns NULL with no error, and the
 procedure carries on). In SQL, `NOT NULL` is NULL and `IF NULL` takes the ELSE branch:
 the test `IF NOT v_lock_acquired` lets a NULL through as if the lock were held. The SBI
-procedure does exactly that right after its `GET_LOCK` (M10, L1495–1497: "continues without
-the lock"); in IRCTC's loop a NULL attempt is retried (`IF v_lock_acquired` is false), but
+procedure does exactly that right after its `GET_LOCK` (M10: it "continues without the
+lock"); in IRCTC's loop a NULL attempt is retried (`IF v_lock_acquired` is false), but
 when the *last* attempt returns NULL the loop ends with v_lock_acquired = NULL and the tail
 `IF NOT v_lock_acquired` does not report a timeout. The port keeps IRCTC's loop and gives
 its tail M10's meaning, which is what both procedures do after that test: the caller
 proceeds as the holder. `seed-irctc-get-lock` therefore answers 'SUCCESS' when its last
 `GET_LOCK` was killed, while another session holds the lock.
 
-What the port changes, none of it logic: the booking (check-then-INSERT into `bookings`,
-L1166–1185) is the runner's critical section, so on acquiring the procedure returns holding
-the lock instead of booking and releasing inside; the release is the seed's
-`RELEASE_LOCK(CONCAT('seat_', …))` (L1179), called by the runner. The train number is a
-stable hash of the runner's key name, the seat the seed's 'S1-25'. `p_timeout_seconds` (an
-INT in the seed) is 2 leases rounded up to whole seconds; each attempt's 1 s `GET_LOCK`
-timeout is the seed's, so the lease is at least 1 s (`min_ttl`).
+What the port changes, none of it logic: the booking (check-then-INSERT into `bookings`)
+is the runner's critical section, so on acquiring the procedure returns holding the lock
+instead of booking and releasing inside; the release is the talk's
+`RELEASE_LOCK(CONCAT('seat_', …))`, called by the runner. The train number is a stable hash
+of the runner's key name, the seat the talk's 'S1-25'. `p_timeout_seconds` (an INT in the
+talk) is 2 leases rounded up to whole seconds; each attempt's 1 s `GET_LOCK` timeout is the
+talk's, so the lease is at least 1 s (`min_ttl`).
 
 The named lock is connection-scoped, like `mariadb-get-lock`: lost with the session
 (connection dropped, server restarted) while the holder still believes.
@@ -62,7 +61,7 @@ BEGIN
         SELECT GET_LOCK(CONCAT('seat_', p_train_id, '_', p_seat_id), 1) INTO v_lock_acquired;
 
         IF v_lock_acquired THEN
-            -- the seed books the seat here (L1166-1185); the runner's critical section does
+            -- the talk books the seat here; the runner's critical section does
             LEAVE lock_attempt_loop;
         END IF;
 
@@ -75,11 +74,11 @@ BEGIN
     IF NOT v_lock_acquired THEN
         SELECT 'TIMEOUT' as result, 'Could not acquire lock within timeout' as message;
     ELSE
-        -- M10 (L1497-1503): past `IF NOT v_lock_acquired` the procedure proceeds as the holder
+        -- as the talk's SBI procedure (M10): past `IF NOT v_lock_acquired` it proceeds as the holder
         SELECT 'SUCCESS' as result, 'Seat lock acquired' as message;
     END IF;
 
-END"""  # L1147-1200 (M9), tail as in L1495-1497 (M10)
+END"""  # the talk's IRCTC loop (M9), its tail as the SBI procedure's (M10)
 
 
 class SeedIrctcGetLock(Adapter):
@@ -87,7 +86,7 @@ class SeedIrctcGetLock(Adapter):
     summary = "the seed's IRCTC GET_LOCK retry loop (M9), a NULL GET_LOCK taken as acquired (M10)"
     backend = "mariadb"
     requires = ("pymysql",)
-    min_ttl = 1.0  # each attempt is the seed's GET_LOCK(…, 1): one second
+    min_ttl = 1.0  # each attempt is the talk's GET_LOCK(…, 1): one second
     blocking = True
     max_wait = 3.5  # the loop ends at the p-th whole-second boundary, plus a last 1 s attempt (p = ceil(2 ttl))
     # its longest wait at the 1 s lease: p = 2 s to the second boundary, then a last 1 s attempt
@@ -103,7 +102,8 @@ class SeedIrctcGetLock(Adapter):
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
         if ttl < self.min_ttl:
-            raise ValueError(f"{self.name}: each GET_LOCK attempt waits 1 s (seed L1163); use ttl >= {self.min_ttl:g}")
+            raise ValueError(f"{self.name}: each GET_LOCK attempt waits 1 s (the talk's GET_LOCK(…, 1)); "
+                             f"use ttl >= {self.min_ttl:g}")
         self.session = Session(addresses[0], client, schema=(CREATE_PROCEDURE,))
         self.timeout_s = math.ceil(2 * ttl)
 

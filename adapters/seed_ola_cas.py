@@ -1,13 +1,13 @@
-"""The seed's Ola optimistic "CAS" (M14a, `OlaOptimisticCabMatching`), on Redis: a
-compare-then-assign that is not atomic.
+"""The talk's Ola optimistic "CAS" (`OlaOptimisticCabMatching`, docs/talk.md, M14), on
+Redis: a compare-then-assign that is not atomic.
 
-The seed reads the cab (version, status), computes the match, then "CAS"es: it reads the
+The talk reads the cab (version, status), computes the match, then "CAS"es: it reads the
 version again, compares it with the one it read first, and if they are equal assigns the
-cab with an unconditional write (L2607–2616, L2709–2717); the seed says the CAS "would be
-done at database level" (L2588), so here the record lives in Redis as `holder|version` and
-every read and write is one Redis command. The compare and the write are two round trips
-with nothing tying them together: two rides that both read version v both pass the
-compare and both write, so both believe they hold the cab (the seed's double assignment).
+cab with an unconditional write; the talk says the CAS "would be done at database level",
+so here the record lives in Redis as `holder|version` and every read and write is one
+Redis command. The compare and the write are two round trips with nothing tying them
+together: two rides that both read version v both pass the compare and both write, so
+both believe they hold the cab (the talk's double assignment).
 The hand-back is the same compare-then-write.
 
 It fits the lock contract as `occ-redis-watch` does (see there): acquire = assign the cab
@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, unsafe
-from taala.adapters._redis import connect
-from taala.adapters.occ_redis_cas import parse
+from taala.adapters.occ_redis_watch import parse
 
 
 class SeedOlaCas(Adapter):
@@ -34,11 +34,11 @@ class SeedOlaCas(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self.me = f"c{client}-{uuid.uuid4().hex[:8]}"
 
     def _compare_then_set(self, key: str, holder: str, version: int, new_holder: str) -> str | None:
-        current_holder, current = parse(self.redis.get(key))  # the seed's "CAS": read ...
+        current_holder, current = parse(self.redis.get(key))  # the talk's "CAS": read ...
         if current_holder != holder or current != version:  # ... compare in the client ...
             return None
         value = f"{new_holder}|{version + 1}"

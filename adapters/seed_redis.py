@@ -1,4 +1,4 @@
-"""The talk's single-instance Redis lock (seed M2/M3): `SET key token NX PX ttl`, released
+"""The talk's single-instance Redis lock (docs/talk.md, M2/M3): `SET key token NX PX ttl`, released
 by a Lua compare-and-delete. No renewal, no validity check, no fencing token.
 
 Safe while every holder finishes well inside the TTL; once a holder stalls past it (GC
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, connect
+from taala.adapters._redis import RELEASE_IF_OWNER
 
 
 class SeedRedisLock(Adapter):
@@ -33,7 +34,7 @@ class SeedRedisLock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self._release = self.redis.register_script(RELEASE_IF_OWNER)
 
     def acquire(self, key):

@@ -1,10 +1,11 @@
-"""Release without an ownership check (seed F4): `SET key token NX PX ttl`, released by a
-plain `DEL key`.
+"""Release without an ownership check: `SET key token NX PX ttl`, released by a plain
+`DEL key`.
 
-The seed releases by name alone in Zomato's fine-grained locking, `release_lock(lock)` in a
-`finally` (L1101–1102), and in the adaptive-timeout processor, `_release_lock(lock_key)`
-(L3768–3770; its body is a stub, so this adapter gives it the obvious `DEL`). The token
-is still minted (uuid4, as Ola's L655) but never consulted.
+The talk releases by name alone in Zomato's fine-grained locking (docs/talk.md, M12),
+`release_lock(lock)` in a `finally`, and in its adaptive-timeout processor,
+`_release_lock(lock_key)` (whose body is a stub, so this adapter gives it the obvious
+`DEL`). The token is still minted (uuid4, as the talk's Ola lock does, M3) but never
+consulted.
 
 While every holder finishes inside its TTL only the holder ever releases, so it is no
 worse than `seed-redis`. Once a holder's lease runs out under it (pause, node pause,
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 class SeedRedisUncheckedRelease(Adapter):
@@ -35,7 +36,7 @@ class SeedRedisUncheckedRelease(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
 
     def acquire(self, key):
         token = str(uuid.uuid4())
@@ -44,7 +45,7 @@ class SeedRedisUncheckedRelease(Adapter):
         return None
 
     def release(self, key, token):
-        # The flaw: DEL by name. The seed ignores the result, so a release never "refuses".
+        # The flaw: DEL by name. The talk ignores the result, so a release never "refuses".
         self.redis.delete(key)
         return True
 

@@ -1,8 +1,8 @@
-"""A faithful port of the seed's IRCTC `seat_locks` lease table (seed M8, L594–616).
+"""A faithful port of the talk's IRCTC `seat_locks` lease table (docs/talk.md, M8).
 
-The table exactly as the seed creates it (L596–604): five columns and two *non-unique*
-indexes, `idx_train_seat (train_id, seat_number)` and `idx_expiry`; no PRIMARY KEY, no
-UNIQUE key. Acquire is the seed's upsert (L607–615):
+The table exactly as the talk creates it: five columns and two *non-unique* indexes,
+`idx_train_seat (train_id, seat_number)` and `idx_expiry`; no PRIMARY KEY, no UNIQUE key.
+Acquire is the talk's upsert:
 
     INSERT INTO seat_locks (train_id, seat_number, user_session_id, lock_acquired_at, lock_expires_at)
     VALUES (…, NOW(), DATE_ADD(NOW(), INTERVAL 5 MINUTE))
@@ -10,17 +10,17 @@ UNIQUE key. Acquire is the seed's upsert (L607–615):
                                                    THEN VALUES(user_session_id) ELSE user_session_id END;
 
 With no unique key there is never a duplicate key, so the `ON DUPLICATE KEY UPDATE` can
-never fire: every contender's INSERT adds a row of its own and succeeds. The seed never
-reads the affected-row count nor re-reads the table (L607–616), so every caller believes it
-holds the seat: two holders with **no fault at all**. (Had the update fired, it would move
-only `user_session_id` and leave the expired `lock_expires_at` behind, L611–614, so the next
-contender could take it at once; and `VALUES()` in ODKU is deprecated in MySQL 8.0.20+.)
+never fire: every contender's INSERT adds a row of its own and succeeds. The talk never
+reads the affected-row count nor re-reads the table, so every caller believes it holds the
+seat: two holders with **no fault at all**. (Had the update fired, it would move only
+`user_session_id` and leave the expired `lock_expires_at` behind, so the next contender
+could take it at once; and `VALUES()` in ODKU is deprecated in MySQL 8.0.20+.)
 
-What the port adds, none of it logic: the seed locks train 12951 seat 'S1-25' for
+What the port adds, none of it logic: the talk locks train 12951 seat 'S1-25' for
 'user_mumbai_123'; here the train number is a stable hash of the runner's key name (each run
-locks a key of its own), the seat is the seed's, and the session id is unique per acquire.
-The 5-minute expiry becomes the runner's lease (whole seconds, rounded up: the seed's
-columns are `TIMESTAMP`, second precision). The seed shows no release; the port deletes the
+locks a key of its own), the seat is the talk's, and the session id is unique per acquire.
+The 5-minute expiry becomes the runner's lease (whole seconds, rounded up: the talk's
+columns are `TIMESTAMP`, second precision). The talk shows no release; the port deletes the
 caller's own row, the natural counterpart.
 """
 
@@ -33,7 +33,7 @@ import zlib
 from taala.adapter import Adapter, unsafe
 from taala.adapters._mysql import Session
 
-SEAT = "S1-25"  # L610
+SEAT = "S1-25"  # the talk's seat
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS seat_locks (
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS seat_locks (
     lock_expires_at TIMESTAMP,
     INDEX idx_train_seat (train_id, seat_number),
     INDEX idx_expiry (lock_expires_at)
-)"""  # L596–604, verbatim
+)"""  # the talk's, verbatim
 
 ACQUIRE = """
 INSERT INTO seat_locks
@@ -55,7 +55,7 @@ ON DUPLICATE KEY UPDATE
 user_session_id = CASE
     WHEN lock_expires_at < NOW() THEN VALUES(user_session_id)
     ELSE user_session_id
-END"""  # L607–615; INTERVAL 5 MINUTE -> the runner's lease
+END"""  # the talk's, with INTERVAL 5 MINUTE -> the runner's lease
 
 
 def train_id(key: str) -> int:
@@ -80,7 +80,7 @@ class SeedSeatLocks(Adapter):
         self.session.healthy()
         user_session_id = f"user_{self.client}_{uuid.uuid4().hex[:16]}"
         self.session.execute(ACQUIRE, (train_id(key), SEAT, user_session_id, self.lease_s))
-        return user_session_id  # the seed never looks at the outcome (L607–616)
+        return user_session_id  # the talk never looks at the outcome
 
     def release(self, key, token):
         return self.session.execute(

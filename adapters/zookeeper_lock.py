@@ -1,4 +1,4 @@
-"""kazoo's `Lock` on a 3-node ZooKeeper ensemble: the seed's Curator `InterProcessMutex` (M6) in Python.
+"""kazoo's `Lock` on a 3-node ZooKeeper ensemble: the talk's Curator `InterProcessMutex` (docs/talk.md, M6) in Python.
 
 The recipe: each contender creates an ephemeral *sequential* znode under the lock's path
 and waits (a watch on its predecessor) until its node is the lowest; release deletes the

@@ -33,6 +33,7 @@ _EXPORTS = {
     "get_model": ("taala.models", "get"),
     "CheckResult": ("taala.checker.result", "CheckResult"),
     "Counterexample": ("taala.checker.result", "Counterexample"),
+    "redis_client": ("taala.redis_connect", "redis_client"),
 }
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from taala.model import INCONSISTENT, LockSemantics, Model
     from taala.models import available as available_models
     from taala.models import get as get_model
+    from taala.redis_connect import redis_client
 
 
 __getattr__, __dir__ = exports(__name__, _EXPORTS)
@@ -64,4 +66,5 @@ __all__ = [
     "get_model",
     "CheckResult",
     "Counterexample",
+    "redis_client",
 ]

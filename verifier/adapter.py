@@ -32,7 +32,8 @@ A lock that admits several holders needs more clients to be exceeded: `clients` 
 many a campaign runs at least (a semaphore of N permits: N + 1).
 
 Clients must never retry a write on their own after a timeout (redis-py does by default):
-a retried `SET NX` that had in fact succeeded turns one acquire into two.
+a retried `SET NX` that had in fact succeeded turns one acquire into two. A Redis adapter
+connects with `taala.redis_client(address)`, which never retries.
 
 `timing` names the durations the lock's safety depends on, in leases (the TTL the runner
 chose): its lease, a renewal interval, a retry delay, a session timeout. The schedules'
@@ -40,15 +41,24 @@ pauses, slow sections and waits are drawn just below and just above each of them
 
 Each adapter declares its expected verdict under each fault it claims to understand,
 with the reason in one line: `pytest verifier/` holds it to that declaration.
+
+Every adapter declares its `backend` (None for a lock with no server, such as a file
+lock): the default is `UNDECLARED`, which the registry refuses. The declarations are
+checked whenever an adapter is loaded (`Adapter.problems`): a `name`, `expectations`
+naming known faults, a `model` that `taala.models.get` reads, `modes` only with a model.
 """
 
 from __future__ import annotations
 
+import inspect
+import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-# The faults a schedule can hold (names and one-line summaries): see `taala.faults`.
-from taala.faults import FAULTS  # noqa: E402,F401  (re-exported: adapters name their faults from it)
+# The faults a schedule can hold (names and one-line summaries), and the database user a
+# client connects as so that `query-kill` finds its sessions: both belong to `taala.faults`
+# and are re-exported here for adapters, which name their faults and users from this module.
+from taala.faults import FAULTS, session_user  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -69,12 +79,24 @@ def unsafe(reason: str) -> Expectation:
     return Expectation(False, reason)
 
 
+class _Undeclared:
+    """The type of `UNDECLARED`: what `Adapter.backend` is until an adapter says."""
+
+    def __repr__(self) -> str:
+        return "UNDECLARED"
+
+
+# `Adapter.backend` by default: not a backend, so an adapter that forgot to declare one is
+# refused when it is loaded instead of silently getting Redis servers.
+UNDECLARED: Any = _Undeclared()
+
+
 class Adapter:
     """Base class. Subclass it, set the class fields, implement acquire/release."""
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
-    backend: ClassVar[str | None] = "redis"  # a key of taala.servers.BACKENDS, or None
+    backend: ClassVar[str | None] = UNDECLARED  # a key of taala.servers.BACKENDS, or None: no server
     nodes: ClassVar[int] = 1
     server_options: ClassVar[dict[str, Any]] = {}  # passed to the backend's start function
     fenced: ClassVar[bool] = False  # acquire returns a fencing token the resource enforces
@@ -115,11 +137,94 @@ class Adapter:
         """The model the lock history is judged by, as `taala.models.get` reads it."""
         return cls.model or ("fenced-mutex" if cls.fenced else "mutex")
 
+    @classmethod
+    def problems(cls) -> list[str]:
+        """What is wrong with this adapter's declarations, one reason each (empty: none).
 
-def session_user(client: int) -> str:
-    """The database user client slot `client` connects as: one name per client, so the
-    server-side faults (`query-kill`) can find that client's sessions and nobody else's."""
-    return f"taala_c{client}"
+        The registry (`taala.adapters`) asks every adapter it loads, built-in, installed
+        or given by import path, so a mistake is a one-line error naming the adapter and its
+        file, not a campaign that quietly tests something else."""
+        problems = []
+        if not isinstance(cls.name, str) or not cls.name:
+            problems.append("has no `name`")
+        problems += _expectation_problems(cls.expectations)
+        if cls.backend is UNDECLARED:
+            problems.append("declares no `backend` (a server kind such as \"redis\" or \"postgres\"; "
+                            "None for a lock with no server)")
+        elif cls.backend is not None and not isinstance(cls.backend, str):
+            problems.append(f"`backend` must be a server kind's name or None, not {cls.backend!r}")
+        if cls.model is not None:
+            problems += _model_problems(cls.model)
+        elif cls.modes:
+            problems.append(f"has `modes` {', '.join(map(str, cls.modes))} but no `model` to judge them by "
+                            f"(e.g. model = \"rw-lock\")")
+        return problems
+
+    @classmethod
+    def declaration_error(cls) -> str | None:
+        """`problems()` as one line naming the adapter and its file; None when there are none."""
+        problems = cls.problems()
+        if not problems:
+            return None
+        named = cls.name if isinstance(cls.name, str) and cls.name else cls.__qualname__
+        return f"adapter {named!r} ({cls.source_file()}): {'; '.join(problems)}"
+
+    @classmethod
+    def source_file(cls) -> str:
+        """Where the class is defined, as a path from its package's root: `adapters/tooz.py`
+        for a built-in (the repository's path), `mypkg/my_lock.py` for a module of yours."""
+        module = sys.modules.get(cls.__module__)
+        file = getattr(module, "__file__", None)
+        parts = cls.__module__.split(".")
+        if file is None:
+            return cls.__module__
+        if file.endswith("__init__.py"):
+            parts.append("__init__")
+        path = "/".join(parts[:-1] + [file.rsplit("/", 1)[-1]])
+        for package, folder in _REPOSITORY_FOLDERS:  # taala.adapters is adapters/ in the repository
+            if path.startswith(package):
+                return folder + path.removeprefix(package)
+        return path
+
+    @classmethod
+    def defined_at(cls) -> str:
+        """`source_file()` and the line of the class's definition: `adapters/tooz.py:41`."""
+        line = vars(cls).get("__firstlineno__")  # set by adapters made by a function (tooz's)
+        if line is None:
+            try:
+                line = inspect.getsourcelines(cls)[1]
+            except (OSError, TypeError):  # no source (an interactive session, a zip without .py)
+                return cls.source_file()
+        return f"{cls.source_file()}:{line}"
+
+
+# Where taala's packages live in its repository (pyproject.toml's package-dir), most specific first.
+_REPOSITORY_FOLDERS = (("taala/adapters/", "adapters/"), ("taala/models/", "models/"), ("taala/", "verifier/"))
+
+
+def _expectation_problems(expectations: Any) -> list[str]:
+    if not isinstance(expectations, dict) or not expectations:
+        return ["declares no `expectations` (the verdict it expects under each fault it understands)"]
+    problems = []
+    unknown = [str(f) for f in expectations if f not in FAULTS]
+    if unknown:
+        problems.append(f"`expectations` names unknown fault(s) {', '.join(unknown)} (faults: {', '.join(FAULTS)})")
+    wrong = [str(f) for f, e in expectations.items() if not isinstance(e, Expectation)]
+    if wrong:
+        problems.append(f"`expectations` for {', '.join(wrong)} must be safe(reason) or unsafe(reason)")
+    return problems
+
+
+def _model_problems(model: Any) -> list[str]:
+    if not isinstance(model, str):
+        return [f"`model` must be a model's name (as `taala models` lists them), not {model!r}"]
+    from taala.models import get  # the models package loads only for adapters that name one
+
+    try:
+        get(model)
+    except ValueError as e:
+        return [f"`model` {model!r} does not parse: {e}"]
+    return []
 
 
 def host_port(address: str) -> tuple[str, int]:

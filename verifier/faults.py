@@ -110,12 +110,17 @@ def _node_partition(session: Any, n: int, seconds: float) -> None:
     _for(seconds, lambda: session.nemesis.isolate(node, peers=peers, clients=False), session.nemesis.heal_network)
 
 
+def session_user(client: int) -> str:
+    """The database user client slot `client` connects as: one name per client, so the
+    server-side faults (`query-kill`) can find that client's sessions and nobody else's.
+    Adapters connect under this name (`taala.adapter` re-exports it for them)."""
+    return f"taala_c{client}"
+
+
 def _query_kill(session: Any, c: int, seconds: float) -> None:
     # Again and again until the op in flight returns, as pt-kill does with a busy
     # connection (a stored procedure carries on after each killed statement); with nothing
     # in flight, one sweep. Bounded by the op timeout, after which the op is `info` anyway.
-    from taala.adapter import session_user
-
     op = session.inflight.get(c)
     deadline = time.monotonic() + session.op_timeout
     while True:

@@ -1,10 +1,11 @@
-"""Redis connections that never retry behind our back.
+"""Redis connections that never retry behind our back: `taala.redis_client`.
 
-redis-py 8 retries a timed-out command up to 10 times by default (infra notes §2): a
-retried `SET NX` that had succeeded the first time hands one client the lock twice and
-hides the timeout from the history. Every connection taala makes (the runner's resource,
-and the adapters through `taala.adapters._redis`) disables retries, so a timeout surfaces
-as an exception, which the runner records as `info`.
+redis-py 8 retries a timed-out command up to 10 times by default: a retried `SET NX` that
+had succeeded the first time hands one client the lock twice and hides the timeout from
+the history. Every connection taala makes (the runner's resource, the workloads and the
+adapters) disables retries, so a timeout surfaces as an exception, which the runner
+records as `info`. A Redis adapter of your own should connect the same way: use
+`taala.redis_client`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,21 @@ if TYPE_CHECKING:
     import redis
 
 
-def connect(address: str, timeout: float = 0.5) -> redis.Redis:
+def redis_client(address: str, timeout: float = 0.5) -> redis.Redis:
+    """A redis-py client for `address` ("host:port") that never retries a command.
+
+    Use it in a Redis adapter instead of `redis.Redis(...)`. redis-py retries a timed-out
+    command by default, and for a lock that is wrong: a `SET key token NX` whose reply was
+    lost may have succeeded, so the retry either finds the key taken (the acquire looks
+    failed while this client holds the lock) or, once that lease ran out, sets it again
+    (one acquire grants the lock twice, the second lease starting later than the history
+    says). Either way an op whose outcome was unknown is recorded as a definite one, and
+    the checker judges a history that did not happen. With this client a timeout raises
+    (`redis.TimeoutError`), the adapter lets it propagate, and the runner records `info`.
+
+    `timeout` (seconds) bounds both connecting and each command. Replies are decoded to
+    `str`. Needs the `vet` extra (`redis`).
+    """
     # Imported here: `redis` comes with the `vet` extra, and modules that merely name this
     # function (the client, the resource, `taala vet --help`) must load without it.
     import redis

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from taala.checker.result import UNKNOWN, CheckOutcome, Counterexample, Result
-from taala.redis_connect import connect
+from taala.redis_connect import redis_client
 
 AUDIT = "audit"  # the f of the final read of the store
 
@@ -121,7 +121,7 @@ class WorkloadData:
 
     def __init__(self, address: str, workload: Workload):
         self.workload = workload
-        self.redis = connect(address, timeout=1.0)
+        self.redis = redis_client(address, timeout=1.0)
         self._apply = self.redis.register_script(APPLY)
 
     def read(self, op: Op) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 import redis
 from taala.adapters import available
-from taala.adapters import seed_redis_timestamp as phonepe_module
+from taala.adapters import seed_redis_phonepe as phonepe_module
 
 TTL = 0.3
 ALL = available()

@@ -19,6 +19,7 @@ from taala.cli.app import COMMANDS, app, run_entry
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("hypothesis", "networkx", "redis", "pytest", "_pytest", "taala.vet", "taala.schedule", "taala.cli.vet",
+         "taala.cli.replay", "taala.cli.adapters",
          "taala.servers", "taala.adapters", "taala.runner", "taala.report",
          # the Typer layer: about 0.2 s of imports that check, show, models and --help skip
          "typer", "pydantic", "rich", "click")

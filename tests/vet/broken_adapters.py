@@ -69,9 +69,9 @@ class LeakyLock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        from taala.adapters._redis import connect
+        from taala import redis_client
 
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
 
     def acquire(self, key):
         return "mine" if self.redis.set(key, f"client{self.client}", nx=True) else None
@@ -95,9 +95,9 @@ class ClosesInheritedSockets(Adapter):
 
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
         inherited = [o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() != -1]
-        from taala.adapters._redis import connect
+        from taala import redis_client
 
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self.redis.ping()  # the connection is open now, on the lowest free fd number
         for sock in inherited:
             sock.close()

@@ -1,9 +1,11 @@
-"""`taala vet`, `taala replay` and `taala adapters`: vetting lock implementations."""
+"""`taala vet`: search for a fault schedule that breaks a lock, shrink it, save a reproducer.
+
+`taala replay` (`taala.cli.replay`) re-runs what this saves; `taala adapters`
+(`taala.cli.adapters`) lists what it can vet.
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 import sys
 from pathlib import Path
@@ -11,51 +13,18 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 from taala.adapter import Adapter
-from taala.adapters import available, get
 from taala.cli.app import app
+from taala.cli.vetting import (EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_SAFE, EXIT_VIOLATION, fail, load_adapter,
+                               progress_bar, quiet, with_workload)
 from taala.runner.client import AdapterError
 from taala.faults import FAULTS, unsupported
 from taala.formats.jsonl import to_json_bytes
 from taala.schedule import counts
 from taala.servers import ServerError
 
-EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MAX_CLIENTS = 4  # = taala.vet.MAX_CLIENTS (not imported here: it pulls in Hypothesis)
-# which extra of pyproject.toml brings a module an adapter `requires`
-EXTRA_OF = {"kazoo": "zookeeper", "etcd3gw": "etcd", "psycopg": "postgres", "pymysql": "mariadb",
-            "pymemcache": "memcached", "redis": "vet", "pottery": "adapters", "redis_lock": "adapters"}
-
-
-def _fail(message: str) -> None:
-    Console(stderr=True, markup=False, highlight=False, soft_wrap=True).print(f"taala: {message}")
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _adapter(name: str) -> type[Adapter]:
-    try:
-        cls = get(name)
-    except ValueError as e:
-        _fail(str(e))
-    missing = [m for m in cls.requires if importlib.util.find_spec(m) is None]
-    if missing:
-        extras = ",".join(sorted({EXTRA_OF.get(m, "adapters") for m in missing}))
-        _fail(f"adapter {name!r} needs the Python module(s) {', '.join(missing)}: pip install 'taala[{extras}]'")
-    return cls
-
-
-def _quiet(json_out: bool) -> bool:
-    return json_out or os.environ.get("CI") == "true" or not sys.stderr.isatty()
-
-
-def _progress(quiet: bool):
-    if quiet:
-        return None
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=True)
 
 
 @app.command()
@@ -71,8 +40,8 @@ def vet(
     store: Path = typer.Option(Path("store"), "--store", help="Where run directories and reproducers go."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
     workload: str = typer.Option("counter", "--workload", help="What the clients do while they hold the lock: "
-                                 "`counter` (one lock, one counter), or one of the seed's business workloads "
-                                 "(see `taala workloads`)."),
+                                 "`counter` (one lock, one counter), or one of the talk's business workloads "
+                                 "(docs/talk.md; see `taala workloads`)."),
     target: Optional[Path] = typer.Option(None, "--target", help="A TOML file naming servers you already run (each "
                                           "node's address, and `docker:CONTAINER` or `none` for how to inject node "
                                           "faults) to vet against instead of starting local ones; see docs/scaling.md."),
@@ -92,13 +61,31 @@ def vet(
 
       taala vet seed-redis --workload double-debit --faults none
     """
-    cls = _adapter(adapter)
+    cls = load_adapter(adapter)
+    chosen = _chosen_faults(cls, faults)
+    chosen_target, chosen_workload = _campaign_inputs(cls, chosen, target, workload)
+    campaign = _run_campaign(adapter, cls, chosen, json_out, budget=budget, ttl=ttl, clients=clients, seed=seed,
+                             store=store, workload=chosen_workload, target=chosen_target)
+    if json_out:
+        sys.stdout.buffer.write(to_json_bytes(campaign.to_dict()) + b"\n")
+    else:
+        _render_campaign(Console(highlight=False, soft_wrap=True), campaign)
+    raise typer.Exit(_exit_status(campaign))
+
+
+def _chosen_faults(cls: type[Adapter], faults: str | None) -> list[str]:
+    """`--faults` as a list (default: every fault the adapter declares), or a one-line exit."""
     chosen = [f.strip() for f in faults.split(",") if f.strip()] if faults else cls.faults() or ["none"]
     unknown = [f for f in chosen if f not in FAULTS]
     if unknown:
-        _fail(f"unknown fault(s) {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
+        fail(f"unknown fault(s) {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
     if unsupported(chosen, cls):
-        _fail("; ".join(unsupported(chosen, cls)))
+        fail("; ".join(unsupported(chosen, cls)))
+    return chosen
+
+
+def _campaign_inputs(cls: type[Adapter], chosen: list[str], target: Path | None, workload: str) -> tuple[Any, Any]:
+    """The target file and the workload, read and checked against the adapter, or a one-line exit."""
     from taala.target import TargetError
     from taala.target import load as load_target
     from taala.workloads import get as get_workload
@@ -106,52 +93,47 @@ def vet(
     try:
         chosen_target = load_target(target) if target is not None else None
     except TargetError as e:
-        _fail(str(e))
-
+        fail(str(e))
     try:
         chosen_workload = get_workload(workload)
     except KeyError as e:
-        _fail(e.args[0])
-    from taala.vet import target_problems
-    from taala.vet import vet as run_vet  # imported late: pulls in Hypothesis
+        fail(e.args[0])
+    from taala.vet import target_problems  # imported late: pulls in Hypothesis
 
     if target_problems(cls, chosen, chosen_target):
-        _fail("; ".join(target_problems(cls, chosen, chosen_target)))
+        fail("; ".join(target_problems(cls, chosen, chosen_target)))
+    return chosen_target, chosen_workload
 
-    bar = _progress(_quiet(json_out))
-    task = None
 
-    def show(event: dict) -> None:
-        if bar is not None and task is not None:
-            smallest = event.get("smallest")
-            what = f"{event['phase']}: {event['examples']} schedules tried"
-            if smallest:
-                what += f", smallest violation so far {smallest} steps"
-            bar.update(task, description=what)
+def _run_campaign(adapter: str, cls: type[Adapter], chosen: list[str], json_out: bool, **options: Any) -> Any:
+    """Run `taala.vet.vet` with a progress bar on a terminal; its errors as one-line exits."""
+    from taala.target import TargetError
+    from taala.vet import vet as run_vet
 
+    bar = progress_bar(quiet(json_out))
     try:
-        if bar is not None:
-            with bar:
-                task = bar.add_task(f"vetting {adapter} under {', '.join(chosen)}", total=None)
-                campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store,
-                                   progress=show, workload=chosen_workload, target=chosen_target)
-        else:
-            campaign = run_vet(cls, chosen, budget=budget, ttl=ttl, clients=clients, seed=seed, store=store,
-                               workload=chosen_workload, target=chosen_target)
+        if bar is None:
+            return run_vet(cls, chosen, **options)
+        with bar:
+            task = bar.add_task(f"vetting {adapter} under {', '.join(chosen)}", total=None)
+            return run_vet(cls, chosen, progress=lambda event: _show(bar, task, event), **options)
     except ServerError as e:
-        _fail(str(e).splitlines()[0] if not os.environ.get("TAALA_DEBUG") else str(e))
+        fail(str(e).splitlines()[0] if not os.environ.get("TAALA_DEBUG") else str(e))
     except AdapterError as e:
-        _fail(f"adapter {adapter!r} could not be set up: {e}")
+        fail(f"adapter {adapter!r} could not be set up: {e}")
     except TargetError as e:
-        _fail(str(e))
+        fail(str(e))
     except KeyboardInterrupt:
         Console(stderr=True).print("taala: interrupted; servers and clients stopped (no violation seen before that)")
         raise typer.Exit(EXIT_INTERRUPTED)
-    if json_out:
-        sys.stdout.buffer.write(to_json_bytes(campaign.to_dict()) + b"\n")
-    else:
-        _render_campaign(Console(highlight=False, soft_wrap=True), campaign)
-    raise typer.Exit(_exit_status(campaign))
+
+
+def _show(bar: Any, task: Any, event: dict) -> None:
+    smallest = event.get("smallest")
+    what = f"{event['phase']}: {event['examples']} schedules tried"
+    if smallest:
+        what += f", smallest violation so far {smallest} steps"
+    bar.update(task, description=what)
 
 
 def _exit_status(campaign) -> int:
@@ -170,11 +152,6 @@ def _expectation_line(campaign) -> Text | None:
         return Text(f"declared {campaign.expected} under {', '.join(campaign.faults)}: not tested ({why})")
     verdict = ("as declared", "green") if campaign.matched else ("NOT as declared", "bold red")
     return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}: ", verdict)
-
-
-def _with_workload(reproducer: dict) -> str:
-    workload = reproducer.get("workload", "counter")
-    return "" if workload == "counter" else f" running {workload}"
 
 
 def _counter_lines(out: Console, campaign: Any) -> None:
@@ -226,7 +203,7 @@ def _liveness_line(campaign) -> Text | None:
 
 
 def _render_campaign(out: Console, campaign) -> None:
-    head = (f"{campaign.adapter}{_with_workload({'workload': campaign.workload})} under {', '.join(campaign.faults)}: "
+    head = (f"{campaign.adapter}{with_workload({'workload': campaign.workload})} under {', '.join(campaign.faults)}: "
             f"{campaign.examples} schedules "
             f"in {campaign.elapsed_s:.1f} s, lease {campaign.ttl:g} s")
     if campaign.interrupted:
@@ -272,84 +249,3 @@ def _render_campaign(out: Console, campaign) -> None:
         damage_page = report.with_name("damage.html")
         if damage_page.exists():
             out.print(Text(f"damage report (the minimal schedule with the holders' writes): {damage_page}"))
-
-
-@app.command()
-def replay(
-    file: Path = typer.Argument(..., help="A reproducer.json written by `taala vet`."),
-    runs: int = typer.Option(10, "--runs", min=1, help="How many times to re-execute the schedule."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-) -> None:
-    """Re-execute a reproducer on fresh servers and report how often the violation recurs.
-
-    Exit status: 1 if the violation recurred at least once, 0 if never, 2 bad input.
-    """
-    from taala.vet import load_reproducer, reproducer_problems
-    from taala.vet import replay as run_replay
-
-    try:
-        data = load_reproducer(file)
-    except (OSError, ValueError) as e:
-        _fail(f"{file}: {e}")
-    cls = _adapter(data["adapter"])
-    problems = reproducer_problems(cls, data)
-    if problems:
-        _fail(f"{file}: {'; '.join(problems)}")
-    bar = _progress(_quiet(json_out))
-    try:
-        if bar is not None:
-            with bar:
-                task = bar.add_task(f"replaying {file}", total=runs)
-                result = run_replay(cls, data, runs=runs, progress=lambda e: bar.update(task, completed=e["run"]))
-        else:
-            result = run_replay(cls, data, runs=runs)
-    except ServerError as e:
-        _fail(str(e).splitlines()[0])
-    except AdapterError as e:
-        _fail(f"adapter {data['adapter']!r} could not be set up: {e}")
-    except KeyboardInterrupt:
-        Console(stderr=True).print("taala: interrupted; servers and clients stopped")
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if json_out:
-        sys.stdout.buffer.write(to_json_bytes(result.to_dict()) + b"\n")
-    else:
-        Console(highlight=False).print(
-            f"{data['adapter']}{_with_workload(data)}: violation reproduced in {result.reproduced} of {result.runs} runs ({result.elapsed_s:.1f} s)")
-    raise typer.Exit(EXIT_VIOLATION if result.reproduced else EXIT_SAFE)
-
-
-@app.command()
-def adapters(json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
-    """List the lock adapters, their backends, and their expected verdict under each fault."""
-    found = available()
-    if json_out:
-        out = {
-            name: {
-                "summary": cls.summary,
-                "backend": cls.backend,
-                "nodes": cls.nodes,
-                "fenced": cls.fenced,
-                "model": cls.judged_by(),
-                "modes": list(cls.modes),
-                "clients": cls.clients,
-                "expectations": {f: {"verdict": e.verdict, "reason": e.reason} for f, e in cls.expectations.items()},
-            }
-            for name, cls in found.items()
-        }
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
-        return
-    console = Console(highlight=False)
-    table = Table(show_lines=True)
-    for col in ("adapter", "backend", "faults: expected verdict (reason)"):
-        table.add_column(col)
-    for name, cls in found.items():
-        lines = Text()
-        for fault, exp in cls.expectations.items():
-            lines.append(f"{fault}: ", style="bold")
-            lines.append(exp.verdict, style="green" if exp.safe else "red")
-            lines.append(f" ({exp.reason})\n")
-        backend = "none" if cls.backend is None else f"{cls.backend} x{cls.nodes}"
-        if cls.model or cls.modes:  # judged by something other than a mutex: say by what
-            backend += f"\njudged as {cls.judged_by()}" + (f"\nmodes: {', '.join(cls.modes)}" if cls.modes else "")
-        table.add_row(Text(f"{name}\n", style="bold") + Text(cls.summary), backend, lines)
-    console.print(table)

@@ -18,7 +18,7 @@ from typing import Any
 
 from taala.adapter import Adapter, host_port
 from taala.nemesis.proxy import TcpProxy
-from taala.redis_connect import connect
+from taala.redis_connect import redis_client
 from taala.servers import BACKENDS, start_redis
 from taala.servers.network import PrivateNetwork
 from taala.target import Target
@@ -114,7 +114,7 @@ class Environment:
     def store(self) -> Any:
         """The coordinator's connection to the resource Redis (where a workload's data lives)."""
         if self._store is None:
-            self._store = connect(self.resource_address, timeout=2.0)
+            self._store = redis_client(self.resource_address, timeout=2.0)
         return self._store
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ stale holder's access fails instead of doing damage (Kleppmann's fencing).
 
 from __future__ import annotations
 
-from taala.redis_connect import connect
+from taala.redis_connect import redis_client
 
 VALUE, FENCE = "resource:value", "resource:fence"
 
@@ -39,7 +39,7 @@ class Rejected(Exception):
 
 class Resource:
     def __init__(self, address: str):
-        self.redis = connect(address, timeout=1.0)
+        self.redis = redis_client(address, timeout=1.0)
         self._read = self.redis.register_script(_FENCED_READ)
         self._write = self.redis.register_script(_FENCED_WRITE)
 

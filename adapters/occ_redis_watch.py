@@ -1,21 +1,21 @@
-"""Optimistic concurrency on Redis (the seed's Ola cab assignment, M14, made atomic): a
+"""Optimistic concurrency on Redis (the talk's Ola cab assignment, docs/talk.md, M14, made atomic): a
 version-number compare-and-set with `WATCH`/`MULTI`/`EXEC`.
 
-How an optimistic scheme fits the lock contract. The seed's invariant is "no cab assigned
+How an optimistic scheme fits the lock contract. The talk's invariant is "no cab assigned
 to two rides": the protected thing is a record `(holder, version)` (the cab), and a ride
 *holds* the cab from the moment its compare-and-set `version v -> v + 1, holder = me`
 succeeds until it hands the cab back with a second compare-and-set. That is a lock whose
 state is the record itself, with no lease: `acquire` = read the record, refuse if it is
 assigned, CAS it to us on the version read (the token is `me@version`); `release` = CAS it
 back to unassigned on the version we wrote. Two rides both believing they hold the cab is
-exactly the seed's double assignment, so taala's mutual-exclusion judgement (two believed
+exactly the talk's double assignment, so taala's mutual-exclusion judgement (two believed
 holders) judges the CAS; the history's acquires and releases are the register's
 successful CASes, and a version that ever went back or was written twice would show as two
 holders.
 
 Here the CAS is atomic: `WATCH key; GET key`, then `MULTI; SET key me|v+1; EXEC`, which Redis
 aborts (`WatchError`: not acquired) if anybody wrote the key after the `WATCH`. Connections
-never retry (`taala.adapters._redis.connect`). Its one hazard is the store itself: a Redis
+never retry (`taala.redis_client`). Its one hazard is the store itself: a Redis
 restarted empty has forgotten the record, so version 0 / unassigned comes back and a
 second ride takes the cab while the first still believes.
 """
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import uuid
 
+from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import connect
 
 
 def parse(raw: str | None) -> tuple[str, int]:
@@ -52,7 +52,7 @@ class RedisVersionCas(Adapter):
         import redis
 
         self.WatchError = redis.WatchError
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self.me = f"c{client}-{uuid.uuid4().hex[:8]}"
 
     def _cas(self, key: str, expect_holder: str | None, expect_version: int | None, new_holder: str) -> str | None:

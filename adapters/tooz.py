@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import uuid
 from typing import Any, ClassVar
 
@@ -117,10 +118,11 @@ class ToozLock(Adapter):
             self.coordinator.stop()
 
 
-def _define(name: str, driver: str, url, *, backend: str, nodes: int = 1, requires: tuple[str, ...],
+def _define(name: str, driver: str, url, *, backend: str | None, nodes: int = 1, requires: tuple[str, ...],
             min_ttl: float, expectations: dict, heartbeat: bool = False, summary: str) -> type[ToozLock]:
     cls = type(name.replace("-", "_"), (ToozLock,), {
         "__module__": __name__,
+        "__firstlineno__": sys._getframe(1).f_lineno,  # the `_define` call: `taala adapters` shows it
         "__doc__": f"tooz `{driver}` driver{' with the heartbeat' if heartbeat else ''} (see the module docstring).",
         "name": name, "summary": summary, "driver": driver, "heartbeat": heartbeat, "backend": backend,
         "nodes": nodes, "requires": ("tooz", *requires), "min_ttl": min_ttl, "expectations": expectations,

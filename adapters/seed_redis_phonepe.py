@@ -1,38 +1,39 @@
-"""PhonePe's `payment_lock` (seed M2c, L1906–1926): a timestamp token (F2) and a release that
-also runs when the acquire failed (F3).
+"""The talk's PhonePe `payment_lock`, one of its single-instance Redis locks (docs/talk.md,
+M2): a timestamp token and a release that also runs when the acquire failed.
 
-The seed's context manager builds its token from the clock, `phonepe_<ms>` (L1909), tries
-`SET key token NX EX 30` (L1913), and releases in `finally` (L1917–1926) with the Lua
-compare-and-delete, whether or not the `SET` succeeded. Each flaw alone is harmless: a
+The talk's context manager builds its token from the clock, `phonepe_<ms>`, tries
+`SET key token NX EX 30`, and releases in `finally` with the Lua compare-and-delete,
+whether or not the `SET` succeeded. Each flaw alone is harmless: a
 failed contender's release with a unique token deletes nothing, and a colliding token is
 never used by anybody else's release. Together, a contender whose token equals the
 holder's deletes the holder's key on its way out, and the next client walks in while the
 holder is still inside.
 
-Tokens collide when two requests of the same user (the key is per user, L1907; the two
-requests of the UPI double debit, L126–147) mint their token in the same clock unit. With
-milliseconds (L1909) that takes two requests within one millisecond: common for real
-retries, rare between taala's clients, which take turns through the runner. So this adapter
-uses the seconds unit that the seed's other timestamp tokens use (`userID:<unix-seconds>`,
-BookMyShow L949; `passenger_<id>_<s>`, L396) and keeps PhonePe's failed-path release: two
-turns within one second collide, which a schedule does almost always.
+Tokens collide when two requests of the same user (the key is per user; the two requests
+of the talk's UPI double debit, M1) mint their token in the same clock unit. With
+milliseconds that takes two requests within one millisecond: common for real retries, rare
+between taala's clients, which take turns through the runner. So this adapter uses the
+seconds unit that the talk's other timestamp tokens use (BookMyShow's `userID:<unix-seconds>`,
+the Mumbai local's `passenger_<id>_<s>`) and keeps PhonePe's failed-path release: two turns
+within one second collide, which a schedule does almost always.
 
-The runner calls `acquire` and `release` separately, so the seed's `finally` is split: a
+The runner calls `acquire` and `release` separately, so the talk's `finally` is split: a
 successful acquire returns the token and the runner's `release` runs the compare-and-delete;
-a failed acquire runs it at once with the contender's own token (that is the seed's
-`finally` on the `raise Exception("PAYMENT_IN_PROGRESS")` path, L1915–1926), then returns
-None. A `SET` that raises still runs the release, as the seed's `finally` does, and the
-exception propagates (unknown outcome).
+a failed acquire runs it at once with the contender's own token (that is the talk's
+`finally` on the `raise Exception("PAYMENT_IN_PROGRESS")` path), then returns None. A `SET`
+that raises still runs the release, as the talk's `finally` does, and the exception
+propagates (unknown outcome).
 """
 
 from __future__ import annotations
 
 import time
 
+from taala import redis_client
 from taala.adapter import Adapter, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, connect
+from taala.adapters._redis import RELEASE_IF_OWNER
 
-# Every client is a request of the same user: one lock key, one token namespace (L1907, L949).
+# Every client is a request of the same user: one lock key, one token namespace.
 USER_ID = "user"
 
 
@@ -51,12 +52,12 @@ class SeedRedisTimestampLock(Adapter):
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = connect(addresses[0])
+        self.redis = redis_client(addresses[0])
         self._release = self.redis.register_script(RELEASE_IF_OWNER)
 
     @staticmethod
     def token() -> str:
-        # L949's format; PhonePe's own is f"phonepe_{int(time.time() * 1000)}" (L1909).
+        # BookMyShow's format in the talk; PhonePe's own is f"phonepe_{int(time.time() * 1000)}".
         return f"{USER_ID}:{int(time.time())}"
 
     def acquire(self, key):
@@ -66,7 +67,7 @@ class SeedRedisTimestampLock(Adapter):
             acquired = bool(self.redis.set(key, lock_value, nx=True, px=int(self.ttl * 1000)))
         finally:
             if not acquired:
-                # The seed's `finally` on the failed path (L1917–1926): compare-and-delete with
+                # The talk's `finally` on the failed path: compare-and-delete with
                 # a token that equals the holder's whenever both were minted in the same second.
                 self._release(keys=[key], args=[lock_value])
         return lock_value if acquired else None

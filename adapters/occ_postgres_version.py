@@ -1,7 +1,7 @@
 """Optimistic concurrency on PostgreSQL: `UPDATE … WHERE version = %s` with the row count read.
 
-The record is a row `taala_cabs(id, holder, version)` (the seed's Ola cab, M14, with the
-CAS "done at database level" as the seed says it would be, L2588). Acquire reads the row
+The record is a row `taala_cabs(id, holder, version)` (the talk's Ola cab, docs/talk.md,
+M14, with the CAS "done at database level" as the talk says it would be). Acquire reads the row
 (created unassigned at version 0 if absent, `INSERT … ON CONFLICT DO NOTHING`), refuses if
 it is assigned, then runs
 
