@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from taala.checker.result import CheckResult
 from taala.formats import jsonl
 from taala.history import Event, History
-from taala.result import CheckResult
 
 
 class Store:

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from taala.judge import Verdict
-from taala.result import UNKNOWN, Validity
+from taala.checker.judge import Verdict
+from taala.checker.result import UNKNOWN, Validity
 from taala.runner import Run
 from taala.schedule import counts, describe
 from taala.workloads import get as get_workload

@@ -7,8 +7,8 @@ its read-modify-write of the resource, answers it.
 
 from __future__ import annotations
 
+from taala.checker.judge import Verdict
 from taala.faults import REGISTRY
-from taala.judge import Verdict
 from taala.runner import Run
 from taala.schedule import CLIENT_STEPS
 from taala.vet.trial import Trial

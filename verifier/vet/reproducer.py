@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from taala.adapter import Adapter
+from taala.checker.judge import LOCK_FS, RESOURCE_FS, part
 from taala.faults import networked, unsupported
-from taala.judge import LOCK_FS, RESOURCE_FS, part
 from taala.runner import Environment
 from taala.schedule import validate
 from taala.store import RunDir, Store

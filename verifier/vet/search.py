@@ -32,7 +32,7 @@ from hypothesis import target as steer
 from hypothesis.control import currently_in_test_context
 from hypothesis.errors import NoSuchExample
 from taala.adapter import Adapter
-from taala.judge import Verdict
+from taala.checker.judge import Verdict
 from taala.models import get as get_model
 from taala.runner import AdapterError, Run
 from taala.schedule import probes, schedules, validate, workload_probes

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from taala.checker.judge import Verdict, judge
 from taala.faults import REGISTRY
-from taala.judge import Verdict, judge
 from taala.runner import Environment, Run, run
 
 
