@@ -16,7 +16,9 @@ from taala.models import get
 from tests.support.histories import random_history, simulated_history
 
 SPECS = ["mutex", "owner-mutex", "fenced-mutex", "semaphore:permits=2", "rw-lock", "register", "cas-register:initial=0"]
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: "both verdicts seen" must not hang on luck (random draws missed the invalid
+# register histories about one run in thirty).
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _same(history: History, spec: str) -> dict:
