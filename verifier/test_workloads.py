@@ -1,6 +1,6 @@
-"""`pytest verifier/`: each of the seed's business workloads, broken and kept.
+"""`pytest verifier/`: each of the talk's business workloads, broken and kept.
 
-For every workload, one combination of adapter and faults where the seed's code breaks its
+For every workload, one combination of adapter and faults where the talk's code breaks its
 invariant (found, and shrunk to a few steps) and one where its idempotent, guarded or
 ordered variant, or a fenced lock, keeps it under the same faults. A violation here is the
 invariant broken (or a deadlock), not merely two holders: a guarded write that survives a

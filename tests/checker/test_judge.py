@@ -11,7 +11,7 @@ from taala.history import Event, History
 from taala.model import Model
 from taala.report import render_report
 from taala.report.data import lock_semantics, report_data
-from taala.workload import AUDIT, WorkloadResult
+from taala.workloads.base import AUDIT, WorkloadResult
 from taala.workloads import get as get_workload
 
 

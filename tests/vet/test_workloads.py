@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from taala.history import Event, History
 from taala.servers import start_redis
-from taala.workload import AUDIT, WorkloadData, load, read
+from taala.workloads.base import AUDIT, WorkloadData, load, read
 from taala.workloads import WORKLOADS
 from taala.workloads import get as get_workload
 

@@ -14,7 +14,7 @@ How one history is judged, module by module:
 - `judge`: the verdict on one vetting run, a lock part and a resource part.
 
 The few names below load on first use (`taala.lazy`), as `taala`'s own do: the result
-types are imported wherever results are stored or drawn (`taala.workload`, `taala.store`,
+types are imported wherever results are stored or drawn (`taala.workloads.base`, `taala.store`,
 `taala.report`), and none of those should pay for the search to name a type. Code inside
 taala imports from the modules themselves (`taala.checker.result`, ...).
 """

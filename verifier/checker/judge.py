@@ -9,7 +9,7 @@ checker (nemesis events go with both):
   more holders than the lock admits;
 - the resource (`read`/`cas` on key "resource") against `cas-register` starting at 0:
   a lost update is a `cas` from a value the register no longer held: the damage; or,
-  when the clients ran a workload (`taala.workload`), that workload's invariants.
+  when the clients ran a workload (`taala.workloads.base`), that workload's invariants.
 
 A fenced adapter is judged by its resource alone, and so is a workload (by its invariants,
 plus the deadlock check of its locks). Fencing exists precisely so that two
@@ -29,8 +29,8 @@ from taala.models import get as get_model
 from taala.models.cas_register import CasRegister
 from taala.models.fenced_mutex import FencedMutex
 from taala.models.mutex import Mutex
-from taala.workload import Workload, WorkloadResult
-from taala.workload import judge as judge_workload
+from taala.workloads.base import Workload, WorkloadResult
+from taala.workloads.base import judge as judge_workload
 
 
 class _LockFs:
@@ -88,7 +88,7 @@ def part(history: History, fs: Container[str]) -> History:
 
 def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload: Workload | None = None,
           model: str | None = None) -> Verdict:
-    """With a `workload`, the resource part is its invariants (`taala.workload.judge`).
+    """With a `workload`, the resource part is its invariants (`taala.workloads.base.judge`).
     `model`: the lock's model as the adapter declares it (`Adapter.model`); None: (fenced-)mutex."""
     lock_part = part(history, LOCK_FS)
     if model is None:

@@ -160,7 +160,7 @@ _PREFERENCE = ("overlap", "fencing", "linearizability", "deadlock")
 class Result:
     """What every verdict on a whole history offers, whatever judged it: its checks merged
     into `valid`, the counterexample to show first, and the JSON form. A model's checks give
-    a `CheckResult`; a workload's invariants a `taala.workload.WorkloadResult`. These fields
+    a `CheckResult`; a workload's invariants a `taala.workloads.base.WorkloadResult`. These fields
     are keyword-only so that each kind's own first field (its model, its workload) stays first."""
 
     ops: int

@@ -1,4 +1,4 @@
-"""`taala workloads`: the seed's business workloads `taala vet --workload` runs."""
+"""`taala workloads`: the talk's business workloads `taala vet --workload` runs."""
 
 from __future__ import annotations
 

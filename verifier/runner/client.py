@@ -27,7 +27,7 @@ from typing import Any
 
 from taala.adapter import Adapter
 from taala.runner.resource import Rejected, Resource
-from taala.workload import Workload, WorkloadData
+from taala.workloads.base import Workload, WorkloadData
 
 OK, FAIL, INFO = "ok", "fail", "info"
 _PR_SET_PDEATHSIG = 1
@@ -109,7 +109,7 @@ def _run(adapter: Adapter, store: Resource | WorkloadData, command: str, key: st
     if command == "release":  # arg: the token, or (token, mode) for a lock with modes
         released = adapter.release(key, arg[0], mode=arg[1]) if adapter.modes else adapter.release(key, arg)
         return (OK, None, None) if released else (FAIL, None, None)
-    if command == "wread":  # a workload's data (`taala.workload`)
+    if command == "wread":  # a workload's data (`taala.workloads.base`)
         return (OK, store.read(arg["op"]), None)
     if command == "wwrite":
         applied, why = store.write(arg["op"], arg["seen"], arg["tokens"])

@@ -22,7 +22,7 @@ from taala.redis_connect import redis_client
 from taala.servers import BACKENDS, start_redis
 from taala.servers.network import PrivateNetwork
 from taala.target import Target
-from taala.workload import Workload, load
+from taala.workloads.base import Workload, load
 
 LOCK_KEY, RESOURCE_KEY = "lock", "resource"
 
@@ -34,7 +34,7 @@ class Environment:
                  workload: Workload | None = None, target: Target | None = None):
         """`network`: start the nodes each in a namespace of a private network, so the
         `node-partition` fault can cut links between them (root only). `workload`: what
-        the clients do in their critical sections (`taala.workload`); None: the counter.
+        the clients do in their critical sections (`taala.workloads.base`); None: the counter.
         `target`: servers the user runs (`taala.target`), used instead of starting any."""
         self.adapter_cls = adapter_cls
         self.workload = workload

@@ -21,7 +21,7 @@ from typing import Any
 
 from taala.runner.client import OK
 from taala.runner.session import Session
-from taala.workload import AUDIT, Op, read
+from taala.workloads.base import AUDIT, Op, read
 
 
 class WorkloadSession(Session):

@@ -38,7 +38,7 @@ from taala.runner import AdapterError, Run
 from taala.schedule import probes, schedules, validate, workload_probes
 from taala.vet.minimise import small_enough
 from taala.vet.trial import Trial
-from taala.workload import Workload
+from taala.workloads.base import Workload
 
 DEFAULT_CLIENTS = 2
 

@@ -29,7 +29,7 @@ from taala.vet.minimise import Minimiser
 from taala.vet.reproducer import save_reproducer
 from taala.vet.search import Progress, Search
 from taala.vet.trial import Trial
-from taala.workload import Workload
+from taala.workloads.base import Workload
 from taala.workloads import DEFAULT as DEFAULT_WORKLOAD
 
 NONE_MIN_TTL = 10.0  # the talk's own default lease: far above any scheduling hiccup

@@ -1,12 +1,12 @@
-"""The workloads `taala vet --workload` can run: the seed's business stories, one file each.
+"""The workloads `taala vet --workload` can run: the talk's business stories (docs/talk.md), one file each.
 
-Each file holds the seed's version and the variant that keeps its invariant (idempotent,
+Each file holds the talk's version and the variant that keeps its invariant (idempotent,
 guarded, ordered). `counter` (no workload object) is the default: one lock, one counter.
 """
 
 from __future__ import annotations
 
-from taala.workload import Workload
+from taala.workloads.base import Workload
 from taala.workloads.double_debit import DoubleDebit, IdempotentDebit
 from taala.workloads.driver import Driver, OrderedDriver
 from taala.workloads.hierarchical import Hierarchical, LeafOnly

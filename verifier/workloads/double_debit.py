@@ -1,12 +1,12 @@
-"""`double-debit`: a UPI debit retried after a timeout (the seed's 2023 incident).
+"""`double-debit`: a UPI debit retried after a timeout (the talk's 2023 incident).
 
 Every client's n-th operation is the *same* request `r{n}`: client 1 is the app retrying
 client 0's request after its response timed out. Each debits 30 from an account of 100,
-under a per-user lock. The seed's code reads the balance, checks it and writes the new
+under a per-user lock. The talk's code reads the balance, checks it and writes the new
 balance back: a per-user lock stops two debits from interleaving, but not a retry that
 arrives after the first request finished, so `double-debit` breaks with no fault at all.
 `double-debit-idempotent` records the request id and refuses a second debit for it in the
-same atomic step as a guarded decrement (the fix the seed recommends): it holds even when
+same atomic step as a guarded decrement (the fix the talk recommends): it holds even when
 the lock lapses.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from taala.workload import Broken, Op, Workload, Write, ops_named, who
+from taala.workloads.base import Broken, Op, Workload, Write, ops_named, who
 
 BALANCE, LEDGER, AMOUNT, INITIAL = "balance", "ledger", 30, 100
 

@@ -5,14 +5,14 @@ takes the ride's lock first; the driver's app (odd clients, accepting the ride) 
 driver's first: both first operations are about ride 0 and driver 0, so opposite orders
 can deadlock, and a lapsed lock lets both assign. Each reads the ride and the driver and
 writes the assignment if both are free. `driver-ordered` takes the locks in one global
-order (by name) and cannot deadlock; it is as exposed to lapsed locks as the seed's code.
+order (by name) and cannot deadlock; it is as exposed to lapsed locks as the talk's code.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from taala.workload import Broken, Op, Workload, Write, ops_named, who
+from taala.workloads.base import Broken, Op, Workload, Write, ops_named, who
 
 ASSIGNMENTS, RIDES, DRIVER = "assignments", 2, 0
 

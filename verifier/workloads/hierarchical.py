@@ -1,9 +1,9 @@
-"""`hierarchical`: railway scopes locked with every ancestor (the seed's hierarchical locks).
+"""`hierarchical`: railway scopes locked with every ancestor (the talk's hierarchical locks).
 
 Even clients do maintenance on a zone (`western/zone1`), odd clients run a train at a
 station inside it (`western/zone1/station1`); both update the zone's state (a
 read-modify-write of its work counter). `hierarchical` locks every ancestor of the path,
-root first, exclusively, as the seed does: overlapping subtrees exclude each other (and so
+root first, exclusively, as the talk's code does: overlapping subtrees exclude each other (and so
 does every op under `western`: the contention it costs). `hierarchical-leaf` locks only the
 path itself, as a per-leaf lock would: the zone's maintenance and the station's train run
 at once and one update of the zone is lost, with no fault at all.
@@ -11,7 +11,7 @@ at once and one update of the zone is lost, with no fault at all.
 
 from __future__ import annotations
 
-from taala.workload import Broken, Op, Workload, Write, ops_named
+from taala.workloads.base import Broken, Op, Workload, Write, ops_named
 
 ZONE, STATION, LOG = "western/zone1", "western/zone1/station1", "log"
 COUNTER = f"work:{ZONE}"

@@ -1,8 +1,8 @@
 """`oversell`: a flash sale (Flipkart, BigBasket): two buyers of 2 items each, 3 in stock.
 
-The seed's code reads `available` and `sold`, checks, and writes both back as absolute
+The talk's code reads `available` and `sold`, checks, and writes both back as absolute
 values inside the item's lock: if the lock lapses, both buyers read 3, both are told
-"success", and 4 items are sold from a stock of 3. `oversell-guarded` is the seed's own
+"success", and 4 items are sold from a stock of 3. `oversell-guarded` is the talk's own
 positive control (M11): `UPDATE … SET available = available - q WHERE available >= q` with
 the row count checked, here one atomic guarded decrement: it stays correct when the lock
 lapses.
@@ -10,7 +10,7 @@ lapses.
 
 from __future__ import annotations
 
-from taala.workload import Broken, Op, Workload, Write, ops_named, who
+from taala.workloads.base import Broken, Op, Workload, Write, ops_named, who
 
 AVAILABLE, SOLD, ORDERS, STOCK, QUANTITY = "available", "sold", "orders", 3, 2
 

@@ -1,7 +1,7 @@
 """`seat`: seat booking (IRCTC, BookMyShow): at most one passenger per seat.
 
 Each client's n-th booking asks for seat n mod 2, so first bookings fight over seat 0. The
-seed's code reads the seat's owner and writes the passenger if it was free, inside the
+talk's code reads the seat's owner and writes the passenger if it was free, inside the
 seat's lock: if the lock lapses, two passengers are told the seat is theirs.
 `seat-guarded` writes the owner only if the seat is still unset, in one atomic step (a
 unique key, or `SET NX`): it stays correct when the lock lapses.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from taala.workload import Broken, Op, Workload, Write, ops_named, who
+from taala.workloads.base import Broken, Op, Workload, Write, ops_named, who
 
 SEATS, BOOKINGS = 2, "bookings"
 

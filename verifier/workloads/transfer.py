@@ -1,7 +1,7 @@
 """`transfer`: concurrent A→B and B→A transfers (SBI, M10), two locks per operation.
 
 Even clients move 30 from account 0 to account 1, odd clients the other way, each locking
-the account it debits first and then the one it credits, as the seed's code does. Two
+the account it debits first and then the one it credits, as the talk's code does. Two
 opposite transfers that each got their first lock wait for each other for ever: a
 deadlock, found from the history's recorded waits (the `deadlock` check of the lock part)
 and reported as the cycle with its ops. `transfer-ordered` takes the lower account first,
@@ -11,7 +11,7 @@ conserved only while the locks hold.
 
 from __future__ import annotations
 
-from taala.workload import Broken, Op, Workload, Write, ops_named
+from taala.workloads.base import Broken, Op, Workload, Write, ops_named
 
 LEDGER, AMOUNT, INITIAL, ACCOUNTS = "ledger", 30, 100, 2
 

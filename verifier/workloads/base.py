@@ -1,7 +1,7 @@
 """Workloads: what clients do inside their critical sections, and the invariant it must keep.
 
 A lock is only as good as the invariant it protects. The default campaign protects one
-counter on one key; a *workload* turns one of the seed's business stories (a UPI debit
+counter on one key; a *workload* turns one of the talk's business stories (a UPI debit
 retried after a timeout, a flash sale, a seat, a ride, a transfer) into operations on
 several keys with their data in a real store (the resource Redis, which the nemesis never
 touches), and a checker that states the broken invariant in business words.
@@ -11,7 +11,7 @@ the order that client's code takes them, and what it does once it holds them all
 schedule's steps keep their meaning: `acquire c` takes the next lock of c's operation (so
 `acquire 0, acquire 1, acquire 0, acquire 1` interleaves two transfers into a deadlock),
 `read c` reads the data, `write c` decides and writes, `release c` gives back every lock of
-the operation. The write is what the seed's code does: usually a read-compute-write of
+the operation. The write is what the talk's code does: usually a read-compute-write of
 absolute values (the lost-update pattern); a *guarded* or *idempotent* variant sends a
 conditional write the store applies atomically, which stays correct when the lock lapses.
 
@@ -86,7 +86,7 @@ class Workload:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     invariants: ClassVar[tuple[str, ...]] = ()
-    variant: ClassVar[str] = ""  # what makes a safe variant safe ("" for the seed's own code)
+    variant: ClassVar[str] = ""  # what makes a safe variant safe ("" for the talk's own code)
     lists: ClassVar[tuple[str, ...]] = ()  # store keys holding lists (the rest hold numbers or strings)
 
     def op(self, client: int, n: int) -> Op:
