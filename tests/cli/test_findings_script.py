@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "findings"
 
 CASES = [
@@ -37,27 +39,19 @@ def test_table_rows_in_fault_order_with_sizes_times_and_mismatches(tmp_path):
     assert "3 cases over 2 adapters: 2 violations found, 1 not as declared" in done.stdout
 
 
-def test_docs_table_replaced_between_the_markers_only(tmp_path):
+@pytest.mark.parametrize("option", ["--into", "--readme"])  # --readme: its name when the table lived in README.md
+def test_docs_table_replaced_between_the_markers_only(tmp_path, option):
     results = tmp_path / "findings.jsonl"
     results.write_text(json.dumps(CASES[0]) + "\n")
     page = tmp_path / "findings.md"
     page.write_text("before\n<!-- findings:start -->\nold table\n<!-- findings:end -->\nafter\n")
-    assert run(str(results), "--into", str(page)).returncode == 0
+    assert run(str(results), option, str(page)).returncode == 0
     text = page.read_text()
     assert text.startswith("before\n<!-- findings:start -->\n| adapter |") and text.endswith("<!-- findings:end -->\nafter\n")
-    assert "old table" not in text
+    assert "old table" not in text and "| `a-lock` | pause |" in text
     page.write_text("no markers\n")
-    assert run(str(results), "--into", str(page)).returncode == 1
+    assert run(str(results), option, str(page)).returncode == 1
 
-
-def test_readme_option_still_names_the_file_to_rewrite(tmp_path):
-    """`--readme FILE`, the option's name when the table lived in README.md, still works."""
-    results = tmp_path / "findings.jsonl"
-    results.write_text(json.dumps(CASES[0]) + "\n")
-    page = tmp_path / "README.md"
-    page.write_text("<!-- findings:start -->\n<!-- findings:end -->\n")
-    assert run(str(results), "--readme", str(page)).returncode == 0
-    assert "| `a-lock` | pause |" in page.read_text()
 
 
 def test_one_row_per_case_from_runs_under_several_seeds_on_several_machines(tmp_path):
