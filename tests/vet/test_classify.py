@@ -1,0 +1,384 @@
+"""The classifier of mutual-exclusion violations (`taala.vet.classify`), on pure logic.
+
+Two halves: hand-written histories, one or more per class and per rule of precedence, in
+the shape the runner records (tests/support/timeline.py); and Hypothesis histories of a
+simulated lease server whose true lease, clock-rate error, expiry granularity, renewals,
+pauses, kills and partitions are known, so every verdict can be held to the truth: never
+a bug when the lease had truly run out (or state was lost), never past the lease while it
+truly held, and a decision, not `undetermined`, wherever the truth is far from the edge.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from taala.vet.classify import (
+    BUG,
+    FOREIGN_RELEASE,
+    KILL_DELAY,
+    PAST_LEASE,
+    RATE,
+    SLACK,
+    STATE_LOST,
+    UNDETERMINED,
+    LeaseTerms,
+    classify,
+    faults,
+)
+
+from tests.support.timeline import Timeline
+
+ONE = LeaseTerms(1.0, 1.0, session_bound=False)  # a Redis SET NX PX lock with a 1 s lease
+RENEWING = LeaseTerms(1.0, 1.0, renews=True, session_bound=False)  # keep-alive, nothing promised
+PROMISED = LeaseTerms(1.0, 1.0, renews=True, renew_every=1 / 3, session_bound=False)  # etcd-lock-like
+SESSION = LeaseTerms.unleased()  # pg_advisory_lock, GET_LOCK, flock
+ROW = LeaseTerms.unleased(session_bound=False)  # a row CAS: outlives connections
+
+
+def overlap(t: Timeline, grant: tuple[float, float], *, process: int = 1, acquired: tuple[float, float] = (0.0, 0.01),
+            release: bool = True):
+    """p0 acquires over `acquired` and holds; `process` is granted over `grant`; p0 releases
+    afterwards (if `release`: not after an op of its own that never returned).
+    Returns (history, earlier, later)."""
+    a = t.op(0, "acquire", *acquired, value="t0")
+    b = t.op(process, "acquire", *grant, value="t1")
+    if release:
+        t.op(0, "release", grant[1] + 0.01, grant[1] + 0.02, status="fail")
+    return t.history(), t.operation(a), t.operation(b)
+
+
+def verdict(t: Timeline, grant, terms: LeaseTerms, **kw):
+    h, earlier, later = overlap(t, grant, **kw)
+    return classify(h, earlier, later, terms)
+
+
+# ---- past the lease -------------------------------------------------------------------------------
+
+def test_a_holder_paused_past_its_lease_is_the_known_weakness():
+    t = Timeline()
+    t.fault("start-client-pause", 0.02, client=0)
+    t.fault("stop-client-pause", 1.6, client=0)
+    c = verdict(t, (1.61, 1.62), ONE)
+    assert c.kind == PAST_LEASE
+    # the grant's earliest moment 1.61 against the lease's latest end 0.01 + 1.01 + 0.02
+    assert c.past_by.lo == pytest.approx(1.61 - (0.01 + 1.0 * (1 + RATE) + SLACK))
+    assert c.past_by.hi == pytest.approx(1.62 - (0.0 + 1.0 * (1 - RATE) - SLACK))
+    assert c.headline() == "p1 was granted the lock at least 0.57 s (0.57 leases) after p0's 1 s lease ran out"
+    assert not c.is_bug
+
+
+def test_past_the_lease_wins_over_a_state_losing_fault_it_does_not_need():
+    t = Timeline()
+    t.fault("kill", 0.5, node="n1")
+    t.fault("restart", 0.6, node="n1", wipe=True)
+    assert verdict(t, (3.0, 3.01), ONE).kind == PAST_LEASE
+
+
+def test_a_renewing_lock_is_past_its_lease_only_once_a_pause_stopped_the_renewal_long_enough():
+    t = Timeline()
+    t.fault("start-client-pause", 5.0, client=0)
+    t.fault("stop-client-pause", 8.0, client=0)
+    c = verdict(t, (8.1, 8.11), RENEWING, acquired=(0.0, 0.01))
+    assert c.kind == PAST_LEASE
+    assert [e.f for e in c.faults] == ["start-client-pause", "stop-client-pause"]
+    assert c.past_by.lo == pytest.approx(8.1 - (5.0 + 1.01 + SLACK))
+    assert c.headline().endswith("after p0's 1 s lease ran out (its renewal stopped while p0 was paused for 3.0 s)")
+
+
+def test_a_renewal_stopped_for_less_than_the_lease_proves_nothing():
+    t = Timeline()
+    t.fault("start-client-pause", 5.0, client=0)
+    t.fault("stop-client-pause", 5.9, client=0)
+    assert verdict(t, (8.1, 8.11), RENEWING).kind == UNDETERMINED
+
+
+def test_another_clients_pause_does_not_stop_the_holders_renewal():
+    t = Timeline()
+    t.fault("start-client-pause", 5.0, client=2)
+    t.fault("stop-client-pause", 9.0, client=2)
+    assert verdict(t, (9.1, 9.11), RENEWING).kind == UNDETERMINED
+
+
+def test_a_client_partition_names_a_slot_not_a_process_so_it_never_proves_a_stopped_renewal():
+    t = Timeline()
+    t.fault("partition", 5.0, proxy="client0-n1", direction="both")
+    t.fault("heal", 9.0, proxy="client0-n1")
+    assert verdict(t, (9.1, 9.11), RENEWING).kind == UNDETERMINED
+
+
+def test_a_renewal_in_flight_through_a_slowed_proxy_may_land_late():
+    t = Timeline()
+    t.fault("start-delay", 1.0, proxy="client0-n1", delay=0.5)
+    t.fault("start-client-pause", 5.0, client=0)
+    t.fault("stop-client-pause", 9.0, client=0)
+    # 6.3 is past 5 + 1.03 but not past 5 + 1.03 + the 0.5 s a renewal sent at 5 could take
+    assert verdict(t, (6.3, 6.31), RENEWING).kind == UNDETERMINED
+    assert verdict(Timeline(), (6.3, 6.31), RENEWING).kind == UNDETERMINED  # and no pause: nothing stopped
+
+
+def test_a_killed_renewing_holder_stops_renewing_when_it_is_retired():
+    t = Timeline()
+    t.op(0, "write", 2.0, 2.5, status="info", key="resource")
+    c = verdict(t, (4.0, 4.01), RENEWING)
+    assert c.kind == PAST_LEASE
+    assert c.past_by.lo == pytest.approx(4.0 - (2.5 + KILL_DELAY + 1.01 + SLACK))
+    assert c.headline().endswith("(its renewal stopped when p0's process was killed)")
+
+
+def test_an_indeterminate_reacquire_by_the_holder_may_have_reset_its_lease():
+    t = Timeline()
+    t.op(0, "acquire", 0.5, 0.6, status="info")  # the holder's own reentrant acquire, outcome unknown
+    assert verdict(t, (3.0, 3.01), ONE).kind == UNDETERMINED
+    t = Timeline()
+    t.op(0, "acquire", 0.5, 0.6, status="fail")
+    c = verdict(t, (3.0, 3.01), ONE)
+    assert c.kind == PAST_LEASE and c.past_by.lo == pytest.approx(3.0 - (0.6 + 1.01 + SLACK))
+
+
+# ---- state lost -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("events", "words"), [
+    ([("kill", dict(node="n1")), ("restart", dict(node="n1", wipe=True))], "node n1 was killed and restarted empty"),
+    ([("restart", dict(node="n1", wipe=True))], "node n1 was restarted empty"),
+    ([("clock-jump", dict(node="n1", delta=5.0, offset=5.0))], "node n1's clock jumped 5.0 s forward"),
+    ([("clock-jump", dict(node="n1", delta=3.0, **{"modelled-as": "pause"})), ("start-pause", dict(node="n1"))],
+     "node n1's clock jumped 3.0 s forward"),
+    ([("partition", dict(node="n1", peers=["n2", "n3"], clients=False))], "node n1 was cut off from its peers"),
+    ([("connection-kill", dict(proxy="client0-n1"))], "the connections through client0-n1 were dropped"),
+])
+def test_a_fault_that_loses_state_explains_a_grant_inside_the_lease(events, words):
+    t = Timeline()
+    for n, (f, value) in enumerate(events):
+        t.fault(f, 0.2 + n * 0.01, **value)
+    c = verdict(t, (0.5, 0.51), LeaseTerms(10.0, 10.0))
+    assert c.kind == STATE_LOST
+    assert c.faults[0].f == events[0][0]
+    assert c.headline() == f"p1 was granted the lock while p0 held it, after {words}"
+
+
+def test_a_node_partition_in_force_when_the_holder_acquired_counts():
+    t = Timeline()
+    t.fault("partition", -1.0, node="n1", peers=["n2", "n3"])
+    assert verdict(t, (0.5, 0.51), ONE).kind == STATE_LOST
+    t = Timeline()
+    t.fault("partition", -1.0, node="n1", peers=["n2", "n3"])
+    t.fault("heal", -0.5)
+    assert verdict(t, (0.5, 0.51), ONE).kind == BUG  # healed before the holder's acquire
+
+
+@pytest.mark.parametrize(("f", "value"), [
+    ("query-kill", dict(node="n1", user="taala_c1", killed=1)),  # KILL QUERY: the session and its locks stay
+    ("clock-jump", dict(node="n1", delta=-2.0, effect="none")),
+    ("start-pause", dict(node="n1")),
+    ("partition", dict(proxy="client1-n1", direction="both")),
+    ("start-client-pause", dict(client=0)),
+])
+def test_faults_that_lose_nothing_leave_a_grant_inside_the_lease_a_bug(f, value):
+    t = Timeline()
+    t.fault(f, 0.2, **value)
+    assert verdict(t, (0.5, 0.51), ONE).kind == BUG
+
+
+def test_a_restart_empty_before_the_holder_acquired_explains_nothing():
+    t = Timeline()
+    t.fault("kill", -2.0, node="n1")
+    t.fault("restart", -1.9, node="n1", wipe=True)
+    assert verdict(t, (0.5, 0.51), ONE).kind == BUG
+
+
+def test_a_dropped_connection_ends_only_a_session_bound_lock():
+    t = Timeline()
+    t.fault("connection-kill", 0.2, proxy="client0-n1")
+    assert verdict(t, (0.5, 0.51), LeaseTerms(1.0, 1.0, session_bound=True)).kind == STATE_LOST
+    t = Timeline()
+    t.fault("connection-kill", 0.2, proxy="client0-n1")
+    assert verdict(t, (0.5, 0.51), ONE).kind == BUG
+
+
+def test_a_retired_holder_of_a_session_lock_took_its_session_with_it():
+    t = Timeline()
+    t.op(0, "write", 0.1, 0.3, status="info", key="resource")
+    c = verdict(t, (0.5, 0.51), SESSION)
+    assert c.kind == STATE_LOST
+    assert c.headline() == ("p1 was granted the lock while p0 held it, after p0's process was killed "
+                            "(retired after its indeterminate write), ending its session")
+    t = Timeline()
+    t.op(0, "write", 0.1, 0.3, status="info", key="resource")
+    assert verdict(t, (0.5, 0.51), ROW).kind == BUG  # a row lock outlives its holder's process
+    t = Timeline()
+    t.op(0, "write", 0.1, None, key="resource")  # pending: never retired during the run
+    assert verdict(t, (0.5, 0.51), SESSION, release=False).kind == BUG
+
+
+# ---- foreign release ------------------------------------------------------------------------------
+
+def test_a_release_by_another_process_while_the_holder_held_is_named():
+    t = Timeline()
+    r = t.op(2, "release", 0.2, 0.25)
+    c = verdict(t, (0.5, 0.51), ONE)
+    assert c.kind == FOREIGN_RELEASE and c.release is t.operation(r)
+    assert c.is_bug
+    assert c.headline() == "p1 was granted the lock after p2's release (index 2) succeeded while p0 still held it"
+
+
+def test_the_later_holders_own_stale_release_is_foreign_too():
+    t = Timeline()
+    t.op(1, "release", 0.2, 0.25)
+    assert verdict(t, (0.5, 0.51), ONE).kind == FOREIGN_RELEASE
+
+
+@pytest.mark.parametrize(("start", "end", "status", "key"), [
+    (0.2, 0.25, "fail", "lock"),  # refused
+    (0.2, 0.25, "info", "lock"),  # unknown: the bug stays a bug
+    (-0.1, 0.25, "ok", "lock"),  # invoked before the holder's grant returned: may have come before it
+    (0.2, 0.55, "ok", "lock"),  # still running when the later acquire was invoked
+    (0.2, 0.25, "ok", "other"),  # another key
+])
+def test_releases_that_cannot_have_removed_the_holders_lock(start, end, status, key):
+    t = Timeline()
+    t.op(2, "release", start, end, status=status, key=key)
+    assert verdict(t, (0.5, 0.51), ONE).kind == BUG
+
+
+def test_state_lost_wins_over_a_foreign_release_and_that_over_a_bug():
+    t = Timeline()
+    t.op(2, "release", 0.2, 0.25)
+    t.fault("clock-jump", 0.3, node="n1", delta=5.0)
+    assert verdict(t, (0.5, 0.51), ONE).kind == STATE_LOST
+
+
+# ---- within the lease -----------------------------------------------------------------------------
+
+def test_a_grant_ten_seconds_into_a_twelve_second_lease_is_a_bug():
+    c = verdict(Timeline(), (9.99, 10.0), LeaseTerms(12.0, 12.0))
+    assert c.kind == BUG and c.is_bug
+    assert c.granted_at.hi == pytest.approx(10.0)
+    assert c.lease_left.lo == pytest.approx(12 * (1 - RATE) - SLACK - 10.0)
+    assert c.headline() == ("p1 was granted the lock at most 10.0 s into p0's 12 s lease "
+                            "(1.9 s or more of it left), with no fault to explain it")
+
+
+def test_a_short_fault_does_not_explain_a_grant_inside_the_lease():
+    t = Timeline()
+    t.fault("start-client-pause", 0.02, client=0)
+    t.fault("stop-client-pause", 0.52, client=0)
+    assert verdict(t, (0.6, 0.61), ONE).kind == BUG
+
+
+def test_a_lock_without_a_lease_is_valid_until_released():
+    c = verdict(Timeline(), (500.0, 500.01), SESSION)
+    assert c.kind == BUG and c.lease_left is None and c.granted_at.lo == pytest.approx(499.99)
+    assert c.headline() == ("p1 was granted the lock while p0 held it and had not released (no lease), "
+                            "with no fault to explain it")
+
+
+def test_a_renewing_lock_is_known_valid_within_its_first_lease():
+    assert verdict(Timeline(), (0.5, 0.51), RENEWING).kind == BUG
+    assert verdict(Timeline(), (5.0, 5.01), RENEWING).kind == UNDETERMINED  # renewal not promised
+
+
+def test_a_promised_renewal_keeps_the_lease_valid_until_something_may_disturb_it():
+    assert verdict(Timeline(), (5.0, 5.01), PROMISED).kind == BUG  # undisturbed: still renewed
+    t = Timeline()  # a pause shorter than the lease, long after the acquire: the second grant is a bug
+    t.fault("start-client-pause", 5.0, client=0)
+    t.fault("stop-client-pause", 5.4, client=0)
+    c = verdict(t, (5.45, 5.46), PROMISED)
+    assert c.kind == BUG
+    assert c.lease_left.lo == pytest.approx((5.0 - SLACK - (1 / 3 * (1 + RATE) + SLACK)) + 1 - RATE - SLACK - 5.46)
+    assert "into p0's renewed 1 s lease" in c.headline()
+    t = Timeline()  # any client partition may have cut the holder off
+    t.fault("partition", 5.0, proxy="client1-n1", direction="both")
+    assert verdict(t, (5.9, 5.91), PROMISED).kind == UNDETERMINED
+
+
+def test_a_promise_of_renewal_the_lease_cannot_keep_is_not_trusted():
+    slow = LeaseTerms(1.0, 1.0, renews=True, renew_every=0.99, session_bound=False)
+    assert verdict(Timeline(), (5.0, 5.01), slow).kind == UNDETERMINED
+
+
+def test_the_holders_indeterminate_op_means_its_process_may_have_died_then():
+    t = Timeline()
+    t.op(0, "write", 3.0, None, key="resource")  # pending from 3.0
+    assert verdict(t, (3.5, 3.51), PROMISED, release=False).kind == BUG
+    t = Timeline()
+    t.op(0, "write", 3.0, None, key="resource")
+    assert verdict(t, (4.5, 4.51), PROMISED, release=False).kind == UNDETERMINED
+
+
+# ---- undetermined ---------------------------------------------------------------------------------
+
+def test_a_grant_at_the_end_of_the_lease_is_undetermined():
+    c = verdict(Timeline(), (1.0, 1.02), ONE)
+    assert c.kind == UNDETERMINED
+    assert c.lease_left.lo < 0 < c.lease_left.hi
+    assert "from" in c.headline() and "inside the margins" in c.headline()
+
+
+def test_a_waiter_queued_inside_the_lease_may_have_been_granted_inside_it():
+    assert verdict(Timeline(), (0.5, 3.0), ONE).kind == UNDETERMINED
+
+
+def test_without_times_only_order_decides():
+    t = Timeline()
+    h, earlier, later = overlap(t, (5.0, 5.01))
+    bare = t.untimed()
+    first, second = (next(op for op in bare.operations() if op.index == x.index) for x in (earlier, later))
+    assert classify(bare, first, second, ONE).kind == UNDETERMINED
+    assert classify(bare, first, second, SESSION).kind == BUG
+    assert classify(bare, first, second, ONE).granted_at is None
+
+
+def test_a_wider_margin_turns_a_close_call_undetermined():
+    h, earlier, later = overlap(Timeline(), (1.1, 1.11))
+    assert classify(h, earlier, later, ONE).kind == PAST_LEASE
+    assert classify(h, earlier, later, ONE, rate=0.1).kind == UNDETERMINED
+    assert classify(h, earlier, later, ONE, slack=0.2).kind == UNDETERMINED
+
+
+# ---- the API --------------------------------------------------------------------------------------
+
+def test_facts_are_json():
+    t = Timeline()
+    t.fault("start-client-pause", 5.0, client=0)
+    c = verdict(t, (8.1, 8.11), RENEWING)
+    d = json.loads(json.dumps(c.to_dict()))
+    assert d["kind"] == PAST_LEASE and d["faults"][0]["f"] == "start-client-pause"
+    assert d["lease_left"][0] < d["lease_left"][1] < 0 and d["past_by"] == [-x for x in reversed(d["lease_left"])]
+    d = verdict(Timeline(), (5.0, 5.01), RENEWING).to_dict()
+    assert d["lease_left"][1] is None  # unbounded
+
+
+@pytest.mark.parametrize("args", [(1.0, None), (2.0, 1.0), (0.0, 1.0), (None, None, True)])
+def test_lease_terms_refuse_nonsense(args):
+    with pytest.raises(ValueError):
+        LeaseTerms(*args)
+    with pytest.raises(ValueError):
+        LeaseTerms(1.0, 1.0, renew_every=0.3)
+
+
+def test_the_pair_must_be_two_grants_in_order():
+    h, earlier, later = overlap(Timeline(), (0.5, 0.51))
+    with pytest.raises(ValueError):
+        classify(h, later, earlier, ONE)
+    release = next(op for op in h.operations() if op.f == "release")
+    with pytest.raises(ValueError):
+        classify(h, earlier, release, ONE)
+
+
+def test_faults_are_intervals():
+    t = Timeline()
+    t.fault("start-pause", 1.0, node="n1")
+    t.fault("kill", 2.0, node="n1")  # ends the pause without a stop event
+    t.fault("restart", 3.0, node="n1", wipe=True)
+    t.fault("partition", 4.0, proxy="client0-n1")
+    t.fault("start-delay", 4.5, proxy="client1-n1", delay=0.1)
+    t.fault("heal", 5.0, proxy="client0-n1")
+    t.fault("stop-client-pause", 6.0, client=3)  # no start: dropped
+    t.fault("connection-kill", 7.0, proxy="client0-n1")
+    found = [(x.f, x.first, x.last) for x in faults(t.history())]
+    assert found == [("start-pause", 0, 1), ("kill", 1, 2), ("partition", 3, 5), ("start-delay", 4, math.inf),
+                     ("connection-kill", 7, 7)]
