@@ -210,8 +210,13 @@ def test_a_retired_holder_of_a_session_lock_took_its_session_with_it():
     t.op(0, "write", 0.1, 0.3, status="info", key="resource")
     assert verdict(t, (0.5, 0.51), ROW).kind == BUG  # a row lock outlives its holder's process
     t = Timeline()
-    t.op(0, "write", 0.1, None, key="resource")  # pending: never retired during the run
-    assert verdict(t, (0.5, 0.51), SESSION, release=False).kind == BUG
+    t.op(0, "write", 0.1, None, key="resource")  # never returned: the process may have died at any moment
+    c = verdict(t, (0.5, 0.51), SESSION, release=False)
+    assert c.kind == STATE_LOST
+    assert c.headline().endswith("after p0's process may have died during its write (it never returned), ending its session")
+    t = Timeline()
+    t.op(0, "write", 0.6, 0.7, status="info", key="resource")  # invoked after the grant: alive at the grant
+    assert verdict(t, (0.5, 0.51), SESSION).kind == BUG
 
 
 # ---- foreign release ------------------------------------------------------------------------------
@@ -382,3 +387,258 @@ def test_faults_are_intervals():
     found = [(x.f, x.first, x.last) for x in faults(t.history())]
     assert found == [("start-pause", 0, 1), ("kill", 1, 2), ("partition", 3, 5), ("start-delay", 4, math.inf),
                      ("connection-kill", 7, 7)]
+
+
+# ---- property tests: a simulated lease server whose truth is known -------------------------------
+
+class Holder:
+    """The earlier holder's lease as the server really keeps it, in coordinator seconds.
+
+    `lasts` is one lease as the coordinator measures it: the true lease the server applied
+    (between the declared shortest and longest) stretched by a clock-rate error and shifted by
+    an expiry granularity, both inside the classifier's allowance. A renewing holder sends a
+    renewal every `period` while its process runs (not paused, not dead) and reaches the
+    server (not cut off); a renewal lands `delay` late once latency struck it, and one that
+    lands after the lease ended revives nothing.
+    """
+
+    def __init__(self, lasts: float, period: float | None):
+        self.lasts, self.period = lasts, period
+        self.frozen: list[tuple[float, float]] = []  # pauses and cuts of this holder
+        self.slowed: tuple[float, float] | None = None  # (from, delay)
+        self.death = math.inf
+
+    def stopped(self, at: float) -> bool:
+        return at >= self.death or any(a <= at < b for a, b in self.frozen)
+
+    def lands(self, sent: float) -> float:
+        return sent + self.slowed[1] if self.slowed and sent >= self.slowed[0] else sent
+
+    def lease_end(self, applied: float, grant: float) -> float:
+        """When the lease ends, as far as the moment `grant` can tell (renewals landing later
+        may extend it further)."""
+        end = applied + self.lasts
+        if self.period is None:
+            return end
+        sent = applied + self.period
+        while sent < end:
+            landed = self.lands(sent)
+            if landed > grant:  # too late to matter at the grant (and for nothing if the lease ended)
+                return end
+            if not self.stopped(sent):
+                if landed >= end:
+                    break
+                end = landed + self.lasts
+            sent += self.period
+        return end
+
+
+def fractions(low: float, high: float):
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def leases(draw, renews: bool | None = None, promise: bool | None = None):
+    """Declared terms, and the true coordinator-seconds length of one lease."""
+    lease = draw(st.sampled_from([0.5, 1.0, 2.0, 10.0]))
+    longest = lease * (1 + draw(st.sampled_from([0.0, 0.0, 0.25, 1.0])))
+    renews = draw(st.booleans()) if renews is None else renews
+    promise = renews and (draw(st.booleans()) if promise is None else promise)
+    terms = LeaseTerms(lease, longest, renews=renews, renew_every=0.35 * lease if promise else None,
+                       session_bound=draw(st.booleans()))
+    true = draw(fractions(lease, longest))
+    lasts = true * (1 + draw(fractions(-0.99 * RATE, 0.99 * RATE))) + draw(fractions(-0.99 * SLACK, 0.99 * SLACK))
+    return terms, lasts
+
+
+LOSING = [[("kill", dict(node="n1")), ("restart", dict(node="n1", wipe=True))],
+          [("clock-jump", dict(node="n1", delta=3.0))],
+          [("partition", dict(node="n1", peers=["n2"])), ("heal", {})],
+          [("connection-kill", dict(proxy="client0-n1"))]]
+
+
+class Run:
+    """One simulated run: the timeline it records and what really happened."""
+
+    def __init__(self, terms: LeaseTerms, lasts: float, period: float):
+        self.terms, self.lease = terms, terms.shortest
+        self.holder = Holder(lasts, period if terms.renews else None)
+        self.t = Timeline()
+        self.lost = False  # a state-losing fault, or the holder's session ending, really struck in between
+
+    def acquire(self, draw, jitter: float) -> None:
+        self.applied = 1.0 + draw(fractions(0, jitter))
+        self.acquired = self.applied + draw(fractions(0, jitter))
+        self.first = self.t.op(0, "acquire", 1.0, self.acquired, value="t0")
+
+    def lasting(self, start: float, length: float, draw, f: str, ends: str, **value) -> tuple[float, float]:
+        """A fault from `start` for `length`, each event recorded up to 0.9 `SLACK` after it took
+        effect; the nemesis ends a fault only after recording its start. Returns when it really was."""
+        recorded = start + draw(fractions(0, 0.9 * SLACK))
+        end = max(start + length, recorded)
+        self.t.fault(f, recorded, **value)
+        self.t.fault(ends, end + draw(fractions(0, 0.9 * SLACK)), **{k: v for k, v in value.items() if k != "direction"})
+        return start, end
+
+    def pause(self, start: float, length: float, draw) -> None:
+        """The holder frozen (SIGSTOP) for a while."""
+        self.holder.frozen.append(self.lasting(start, length, draw, "start-client-pause", "stop-client-pause", client=0))
+
+    def cut(self, start: float, length: float, holder: bool, draw) -> None:
+        """A client partition, of the holder's slot or another's (the history cannot say)."""
+        was = self.lasting(start, length, draw, "partition", "heal", proxy=f"client{0 if holder else 1}-n1",
+                           direction="both")
+        if holder:
+            self.holder.frozen.append(was)
+
+    def slow(self, start: float, delay: float, holder: bool, draw) -> None:
+        if holder:
+            self.holder.slowed = (start, delay)
+        self.t.fault("start-delay", start + draw(fractions(0, 0.9 * SLACK)), proxy=f"client{0 if holder else 1}-n1",
+                     delay=delay)
+
+    def retire(self, start: float, length: float, draw) -> None:
+        """The holder's op ends `info`: its process died during it, or was killed just after."""
+        end = start + length
+        self.t.op(0, "write", start, end, status="info", key="resource")
+        self.holder.death = draw(fractions(start, end + 0.9 * KILL_DELAY))
+
+    def strike(self, faults: list, at: float, step: float) -> None:
+        for n, (f, value) in enumerate(faults):
+            self.t.fault(f, at + n * step, **value)
+
+    def grant(self, draw, at: float, wait: float, reply: float) -> None:
+        """The later client is really granted at `at`; it asked `wait` before, heard `reply` after."""
+        self.granted = max(at, self.applied + 1e-6)
+        asked = self.granted - wait
+        heard = max(self.granted + reply, self.acquired + 1e-6)
+        self.second = self.t.op(1, "acquire", asked, heard, value="t1")
+        self.heard = heard
+        if math.isinf(self.holder.death):
+            self.t.op(0, "release", heard + 0.01, heard + 0.02, status="fail")
+        self.end = self.holder.lease_end(self.applied, self.granted)
+        if self.terms.session_bound and self.holder.death < self.granted:
+            self.lost = True
+
+    def verdict(self):
+        h = self.t.history()
+        return classify(h, self.t.operation(self.first), self.t.operation(self.second), self.terms)
+
+    @property
+    def past(self) -> bool:
+        return self.granted >= self.end
+
+
+def anchors(run: Run) -> list[float]:
+    """Moments a lease may end at: where the interesting grants are."""
+    out = [run.applied + run.holder.lasts]
+    out += [start + run.holder.lasts for start, _ in run.holder.frozen]
+    if not math.isinf(run.holder.death):
+        out.append(run.holder.death + run.holder.lasts)
+    return out
+
+
+def window(run: Run, draw) -> None:
+    """Maybe a state-losing fault: inside the window (then it really struck) or before it."""
+    if draw(st.integers(0, 2)):
+        return
+    losing = draw(st.sampled_from(LOSING))
+    if draw(st.booleans()):
+        at = 1.0 + draw(fractions(0.01, 0.9)) * (run.heard - 1.0)
+        run.strike(losing, at, (run.heard - at) / 4)
+        run.lost |= losing[0][0] != "connection-kill" or run.terms.session_bound
+    else:
+        run.strike(losing, draw(fractions(0.0, 0.5)), 0.01)
+
+
+@st.composite
+def runs(draw) -> Run:
+    """Any run: faults of the holder and of others, renewal or not, grants anywhere (and
+    often right where a lease may end), waiters queued long before their grant."""
+    terms, lasts = draw(leases())
+    lease = terms.shortest
+    run = Run(terms, lasts, draw(fractions(0.1, 0.3)) * lease)
+    run.acquire(draw, draw(fractions(0, 0.1)) * lease)
+    base = run.acquired
+    if draw(st.booleans()):
+        run.pause(base + draw(fractions(0, 3)) * lease, draw(fractions(0, 4)) * lease, draw)
+    if not draw(st.integers(0, 3)):
+        run.cut(base + draw(fractions(0, 3)) * lease, draw(fractions(0, 3)) * lease, draw(st.booleans()), draw)
+    if not draw(st.integers(0, 3)):
+        run.slow(base + draw(fractions(0, 3)) * lease, draw(fractions(0, 0.5)) * lease, draw(st.booleans()), draw)
+    if not draw(st.integers(0, 3)):
+        run.retire(base + draw(fractions(0.001, 3)) * lease, draw(fractions(0, 0.5)) * lease, draw)
+    if not draw(st.integers(0, 3)):  # noise: another client's pause, another's indeterminate op
+        run.t.fault("start-client-pause", base + 0.1 * lease, client=2)
+        run.t.op(2, "acquire", base, base + draw(fractions(0, 3)) * lease, status="info")
+    if draw(st.booleans()):
+        at = draw(st.sampled_from(anchors(run))) + draw(fractions(-0.1, 0.1)) * lease
+    else:
+        at = run.applied + draw(fractions(0.001, 6)) * lease
+    wait = draw(st.sampled_from([0.1, 0.1, 3.0])) * draw(fractions(0, 1)) * lease
+    run.grant(draw, at, wait, draw(fractions(0, 0.1)) * lease)
+    window(run, draw)
+    return run
+
+
+def contains(span, x: float) -> bool:
+    """`x` within the bounds, but for the nanoseconds the recorded times were rounded to."""
+    return span.lo - 1e-6 <= x <= span.hi + 1e-6
+
+
+def story(run: Run, c) -> str:
+    return (f"truth: lease ended {run.end:.4f}, granted {run.granted:.4f}, lost {run.lost}; {c.kind}: {c.headline()}\n"
+            + "\n".join(json.dumps(e.to_dict()) for e in run.t.history().events))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs())
+def test_never_a_bug_past_the_lease_never_past_the_lease_inside_it(run):
+    c = run.verdict()
+    if run.past or run.lost:
+        assert c.kind != BUG, story(run, c)
+    if not run.past:
+        assert c.kind != PAST_LEASE, story(run, c)
+    assert c.kind != FOREIGN_RELEASE
+    assert contains(c.lease_left, run.end - run.granted), story(run, c)
+    assert contains(c.granted_at, run.granted - run.applied), story(run, c)
+
+
+@st.composite
+def clear_runs(draw) -> tuple[Run, str]:
+    """Runs whose truth is far from every margin, and the class they must get."""
+    mode = draw(st.sampled_from(["early", "renewed", "expired", "paused", "killed"]))
+    renews = {"early": None, "expired": False}.get(mode, True)
+    terms, lasts = draw(leases(renews=renews, promise=True if mode == "renewed" else None))
+    lease, longest = terms.shortest, terms.longest
+    run = Run(terms, lasts, draw(fractions(0.1, 0.3)) * lease)
+    run.acquire(draw, 0.01 * lease)
+    base = run.acquired
+    if mode == "early":
+        at = run.applied + draw(fractions(0.05, 0.3)) * lease
+    elif mode == "renewed":  # a pause shorter than the lease, long after the acquire
+        start = base + draw(fractions(2, 4)) * lease
+        run.pause(start, 0.4 * lease, draw)
+        at = start + draw(fractions(0.05, 0.35)) * lease
+    elif mode == "expired":
+        at = base + draw(fractions(2.5, 4)) * longest
+    elif mode == "paused":
+        start = base + draw(fractions(0, 2)) * lease
+        run.pause(start, draw(fractions(2.5, 4)) * longest, draw)
+        at = start + draw(fractions(2, 2.5)) * longest
+    else:
+        start, length = base + draw(fractions(0.001, 2)) * lease, draw(fractions(0, 0.5)) * lease
+        run.retire(start, length, draw)
+        at = start + length + KILL_DELAY + draw(fractions(2, 3)) * longest
+    run.grant(draw, at, draw(fractions(0, 0.01)) * lease, draw(fractions(0, 0.01)) * lease)
+    window(run, draw)
+    inside = mode in ("early", "renewed")
+    return run, (STATE_LOST if run.lost else BUG) if inside else PAST_LEASE
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clear_runs())
+def test_far_from_the_margins_the_classifier_decides(case):
+    run, expected = case
+    c = run.verdict()
+    assert c.kind == expected, story(run, c)

@@ -353,6 +353,12 @@ class _Pair:
         """The holder's ops that ended `info`: its process was killed right after (Jepsen)."""
         return [op for op in self.holder_ops() if op.status == INFO and op.ret < self.later.ret]
 
+    def deaths(self) -> list[Operation]:
+        """The holder's ops during which its process may have died: every indeterminate one
+        (a client that crashes mid-op is only reported `info` when the coordinator notices,
+        maybe after the later grant; one that never returned may have died at any moment)."""
+        return [op for op in self.holder_ops() if op.indeterminate]
+
 
 # ---- the lease's end, both ways ----------------------------------------------------------------
 
@@ -432,7 +438,7 @@ def lease_valid_at_least(pair: _Pair) -> float:
         if _may_stop_renewal(fault, pair.earlier.process):
             at = _seconds(fault.start)
             disturbed.append(invoked if at is None else at - pair.slack)
-    disturbed += [_seconds(op.invoke) for op in pair.holder_ops() if op.indeterminate]
+    disturbed += [_seconds(op.invoke) for op in pair.deaths()]
     since = min(invoked if at is None else at for at in disturbed)
     return max(invoked, since - every) + shortest
 
@@ -441,13 +447,14 @@ def lease_valid_at_least(pair: _Pair) -> float:
 
 def _state_lost(pair: _Pair, losing: Callable[[Fault, LeaseTerms], bool]) -> tuple[Event, ...]:
     """Events of the faults that lost state in the window; the holder's own death counts when
-    the lock is session-bound (its session ended with its process)."""
+    the lock is session-bound (its session ended with its process): its indeterminate ops'
+    completions, or invocations when they never returned."""
     found: list[Event] = []
     for fault in pair.in_window():
         if losing(fault, pair.terms):
             found += [fault.start] + ([fault.end] if fault.end is not None and fault.end is not fault.start else [])
     if pair.terms.session_bound:
-        found += [op.completion for op in pair.retirements()]
+        found += [op.completion or op.invoke for op in pair.deaths()]
     return tuple(found)
 
 
@@ -544,6 +551,8 @@ def _fault_words(e: Event, events: tuple[Event, ...]) -> str | None:
     after its kill, a heal)."""
     v = e.value if isinstance(e.value, dict) else {}
     node = f"node {v.get('node')}"
+    if e.type == "invoke":
+        return f"p{e.process}'s process may have died during its {e.f} (it never returned), ending its session"
     if not e.is_nemesis:
         return f"p{e.process}'s process was killed (retired after its indeterminate {e.f}), ending its session"
     if e.f == "kill":
