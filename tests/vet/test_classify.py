@@ -538,11 +538,12 @@ def anchors(run: Run) -> list[float]:
     return out
 
 
-def window(run: Run, draw) -> None:
-    """Maybe a state-losing fault: inside the window (then it really struck) or before it."""
+def window(run: Run, draw, *, harmless: bool = True) -> None:
+    """Maybe a state-losing fault: inside the window (then it really struck) or before it.
+    Not `harmless`: no connection kill where it loses nothing (it would still disturb a renewal)."""
     if draw(st.integers(0, 2)):
         return
-    losing = draw(st.sampled_from(LOSING))
+    losing = draw(st.sampled_from(LOSING if harmless or run.terms.session_bound else LOSING[:-1]))
     if draw(st.booleans()):
         at = 1.0 + draw(fractions(0.01, 0.9)) * (run.heard - 1.0)
         run.strike(losing, at, (run.heard - at) / 4)
@@ -631,7 +632,7 @@ def clear_runs(draw) -> tuple[Run, str]:
         run.retire(start, length, draw)
         at = start + length + KILL_DELAY + draw(fractions(2, 3)) * longest
     run.grant(draw, at, draw(fractions(0, 0.01)) * lease, draw(fractions(0, 0.01)) * lease)
-    window(run, draw)
+    window(run, draw, harmless=False)
     inside = mode in ("early", "renewed")
     return run, (STATE_LOST if run.lost else BUG) if inside else PAST_LEASE
 
