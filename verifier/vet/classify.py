@@ -431,7 +431,7 @@ def lease_valid_at_least(pair: _Pair) -> float:
     if terms.renew_every is None:
         return invoked + shortest
     every = terms.renew_every * (1 + pair.rate) + pair.slack
-    if every >= shortest:  # a renewal could come after the lease ended: nothing to trust
+    if every >= shortest:  # the lease may lapse between two renewals (and stay lapsed): trust none
         return invoked + shortest
     disturbed = [granted_by]
     for fault in pair.in_window():
