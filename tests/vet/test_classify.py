@@ -51,6 +51,14 @@ def overlap(t: Timeline, grant: tuple[float, float], *, process: int = 1, acquir
     return t.history(), t.operation(a), t.operation(b)
 
 
+def paused(start: float, stop: float, client: int = 0) -> Timeline:
+    """A timeline in which `client` is paused from `start` to `stop`."""
+    t = Timeline()
+    t.fault("start-client-pause", start, client=client)
+    t.fault("stop-client-pause", stop, client=client)
+    return t
+
+
 def verdict(t: Timeline, grant, terms: LeaseTerms, **kw):
     h, earlier, later = overlap(t, grant, **kw)
     return classify(h, earlier, later, terms)
@@ -59,9 +67,7 @@ def verdict(t: Timeline, grant, terms: LeaseTerms, **kw):
 # ---- past the lease -------------------------------------------------------------------------------
 
 def test_a_holder_paused_past_its_lease_is_the_known_weakness():
-    t = Timeline()
-    t.fault("start-client-pause", 0.02, client=0)
-    t.fault("stop-client-pause", 1.6, client=0)
+    t = paused(0.02, 1.6)
     c = verdict(t, (1.61, 1.62), ONE)
     assert c.kind == PAST_LEASE
     # the grant's earliest moment 1.61 against the lease's latest end 0.01 + 1.01 + 0.02
@@ -79,9 +85,7 @@ def test_past_the_lease_wins_over_a_state_losing_fault_it_does_not_need():
 
 
 def test_a_renewing_lock_is_past_its_lease_only_once_a_pause_stopped_the_renewal_long_enough():
-    t = Timeline()
-    t.fault("start-client-pause", 5.0, client=0)
-    t.fault("stop-client-pause", 8.0, client=0)
+    t = paused(5.0, 8.0)
     c = verdict(t, (8.1, 8.11), RENEWING, acquired=(0.0, 0.01))
     assert c.kind == PAST_LEASE
     assert [e.f for e in c.faults] == ["start-client-pause", "stop-client-pause"]
@@ -90,16 +94,12 @@ def test_a_renewing_lock_is_past_its_lease_only_once_a_pause_stopped_the_renewal
 
 
 def test_a_renewal_stopped_for_less_than_the_lease_proves_nothing():
-    t = Timeline()
-    t.fault("start-client-pause", 5.0, client=0)
-    t.fault("stop-client-pause", 5.9, client=0)
+    t = paused(5.0, 5.9)
     assert verdict(t, (8.1, 8.11), RENEWING).kind == UNDETERMINED
 
 
 def test_another_clients_pause_does_not_stop_the_holders_renewal():
-    t = Timeline()
-    t.fault("start-client-pause", 5.0, client=2)
-    t.fault("stop-client-pause", 9.0, client=2)
+    t = paused(5.0, 9.0, client=2)
     assert verdict(t, (9.1, 9.11), RENEWING).kind == UNDETERMINED
 
 
@@ -213,7 +213,8 @@ def test_a_retired_holder_of_a_session_lock_took_its_session_with_it():
     t.op(0, "write", 0.1, None, key="resource")  # never returned: the process may have died at any moment
     c = verdict(t, (0.5, 0.51), SESSION, release=False)
     assert c.kind == STATE_LOST
-    assert c.headline().endswith("after p0's process may have died during its write (it never returned), ending its session")
+    assert c.headline().endswith("after p0's process may have died during its write (it never returned), "
+                                 "ending its session")
     t = Timeline()
     t.op(0, "write", 0.6, 0.7, status="info", key="resource")  # invoked after the grant: alive at the grant
     assert verdict(t, (0.5, 0.51), SESSION).kind == BUG
@@ -269,9 +270,7 @@ def test_a_grant_ten_seconds_into_a_twelve_second_lease_is_a_bug():
 
 
 def test_a_short_fault_does_not_explain_a_grant_inside_the_lease():
-    t = Timeline()
-    t.fault("start-client-pause", 0.02, client=0)
-    t.fault("stop-client-pause", 0.52, client=0)
+    t = paused(0.02, 0.52)
     assert verdict(t, (0.6, 0.61), ONE).kind == BUG
 
 
@@ -289,9 +288,7 @@ def test_a_renewing_lock_is_known_valid_within_its_first_lease():
 
 def test_a_promised_renewal_keeps_the_lease_valid_until_something_may_disturb_it():
     assert verdict(Timeline(), (5.0, 5.01), PROMISED).kind == BUG  # undisturbed: still renewed
-    t = Timeline()  # a pause shorter than the lease, long after the acquire: the second grant is a bug
-    t.fault("start-client-pause", 5.0, client=0)
-    t.fault("stop-client-pause", 5.4, client=0)
+    t = paused(5.0, 5.4)  # a pause shorter than the lease, long after the acquire: the second grant is a bug
     c = verdict(t, (5.45, 5.46), PROMISED)
     assert c.kind == BUG
     assert c.lease_left.lo == pytest.approx((5.0 - SLACK - (1 / 3 * (1 + RATE) + SLACK)) + 1 - RATE - SLACK - 5.46)
@@ -480,12 +477,14 @@ class Run:
         recorded = start + draw(fractions(0, 0.9 * SLACK))
         end = max(start + length, recorded)
         self.t.fault(f, recorded, **value)
-        self.t.fault(ends, end + draw(fractions(0, 0.9 * SLACK)), **{k: v for k, v in value.items() if k != "direction"})
+        named = {k: v for k, v in value.items() if k != "direction"}
+        self.t.fault(ends, end + draw(fractions(0, 0.9 * SLACK)), **named)
         return start, end
 
     def pause(self, start: float, length: float, draw) -> None:
         """The holder frozen (SIGSTOP) for a while."""
-        self.holder.frozen.append(self.lasting(start, length, draw, "start-client-pause", "stop-client-pause", client=0))
+        was = self.lasting(start, length, draw, "start-client-pause", "stop-client-pause", client=0)
+        self.holder.frozen.append(was)
 
     def cut(self, start: float, length: float, holder: bool, draw) -> None:
         """A client partition, of the holder's slot or another's (the history cannot say)."""

@@ -598,7 +598,8 @@ def _headline(c: Classification) -> str:
         return f"{q} was granted the lock while {p} held it, after " + " and ".join(dict.fromkeys(words))
     if c.kind == FOREIGN_RELEASE:
         r = c.release
-        return f"{q} was granted the lock after p{r.process}'s release (index {r.index}) succeeded while {p} still held it"
+        return (f"{q} was granted the lock after p{r.process}'s release (index {r.index}) succeeded "
+                f"while {p} still held it")
     if c.kind == BUG and c.lease_left is None:
         return f"{q} was granted the lock while {p} held it and had not released ({lease}), with no fault to explain it"
     if c.kind == BUG:
