@@ -32,9 +32,11 @@ from taala.vet.classify import (
 
 from tests.support.timeline import Timeline
 
-ONE = LeaseTerms(1.0, 1.0, session_bound=False)  # a Redis SET NX PX lock with a 1 s lease
-RENEWING = LeaseTerms(1.0, 1.0, renews=True, session_bound=False)  # keep-alive, nothing promised
-PROMISED = LeaseTerms(1.0, 1.0, renews=True, renew_every=1 / 3, session_bound=False)  # etcd-lock-like
+REDIS = dict(session_bound=False, failover_extends=False)  # one server that keeps time through a pause
+ONE = LeaseTerms(1.0, 1.0, **REDIS)  # a Redis SET NX PX lock with a 1 s lease
+RENEWING = LeaseTerms(1.0, 1.0, renews=True, **REDIS)  # keep-alive, nothing promised
+PROMISED = LeaseTerms(1.0, 1.0, renews=True, renew_every=1 / 3, **REDIS)  # a keep-alive every third of the lease
+ETCD = LeaseTerms(1.0, 1.0, session_bound=False)  # a new leader renews every lease
 SESSION = LeaseTerms.unleased()  # pg_advisory_lock, GET_LOCK, flock
 ROW = LeaseTerms.unleased(session_bound=False)  # a row CAS: outlives connections
 
@@ -127,6 +129,34 @@ def test_a_killed_renewing_holder_stops_renewing_when_it_is_retired():
     assert c.kind == PAST_LEASE
     assert c.past_by.lo == pytest.approx(4.0 - (2.5 + KILL_DELAY + 1.01 + SLACK))
     assert c.headline().endswith("(its renewal stopped when p0's process was killed)")
+
+
+@pytest.mark.parametrize(("f", "value"), [
+    ("start-pause", dict(node="n1")),
+    ("partition", dict(node="n1", peers=["n2", "n3"], clients=False)),
+    ("kill", dict(node="n1")),
+])
+def test_a_node_fault_may_bring_a_leader_that_restarts_the_lease(f, value):
+    t = Timeline()
+    t.fault(f, 0.5, **value)
+    assert verdict(t, (3.0, 3.01), ETCD).kind in (UNDETERMINED, STATE_LOST)
+    t = Timeline()
+    t.fault(f, 0.5, **value)
+    assert verdict(t, (3.0, 3.01), ONE).kind == PAST_LEASE
+
+
+def test_a_clock_set_back_stretches_the_lease():
+    t = Timeline()
+    t.fault("clock-jump", 0.5, node="n1", delta=-5.0, offset=-5.0)
+    assert verdict(t, (3.0, 3.01), ONE).kind == STATE_LOST  # not shown past the lease: it may run to 6 s
+    t = Timeline()
+    t.fault("clock-jump", 0.5, node="n1", delta=5.0, offset=5.0)  # forward: only shortens it
+    assert verdict(t, (3.0, 3.01), ONE).kind == PAST_LEASE
+    t = Timeline()
+    t.fault("clock-jump", 0.5, node="n1", delta=5.0, offset=5.0)
+    t.fault("clock-reset", 0.7, node="n1", offset=0.0)  # back by 5 s
+    assert verdict(t, (3.0, 3.01), ONE).kind == STATE_LOST
+    assert verdict(paused(0.2, 2.9), (3.0, 3.01), ETCD).kind == PAST_LEASE  # a client pause is no node fault
 
 
 def test_an_indeterminate_reacquire_by_the_holder_may_have_reset_its_lease():
@@ -357,7 +387,7 @@ def test_facts_are_json():
     assert d["lease_left"][1] is None  # unbounded
 
 
-@pytest.mark.parametrize("args", [(1.0, None), (2.0, 1.0), (0.0, 1.0), (None, None, True)])
+@pytest.mark.parametrize("args", [(1.0, None), (2.0, 1.0), (-1.0, 1.0), (0.0, 0.0), (None, None, True)])
 def test_lease_terms_refuse_nonsense(args):
     with pytest.raises(ValueError):
         LeaseTerms(*args)
@@ -398,8 +428,9 @@ class Holder:
     (between the declared shortest and longest) stretched by a clock-rate error and shifted by
     an expiry granularity, both inside the classifier's allowance. A renewing holder sends a
     renewal every `period` while its process runs (not paused, not dead) and reaches the
-    server (not cut off); a renewal lands `delay` late once latency struck it, and one that
-    lands after the lease ended revives nothing.
+    server (not cut off); a renewal lands `delay` late once latency struck it. A new leader
+    elected at a `restarts` moment starts every live lease afresh. Nothing revives a lease
+    that has ended.
     """
 
     def __init__(self, lasts: float, period: float | None):
@@ -407,6 +438,7 @@ class Holder:
         self.frozen: list[tuple[float, float]] = []  # pauses and cuts of this holder
         self.slowed: tuple[float, float] | None = None  # (from, delay)
         self.death = math.inf
+        self.restarts: list[float] = []
 
     def stopped(self, at: float) -> bool:
         return at >= self.death or any(a <= at < b for a, b in self.frozen)
@@ -417,19 +449,14 @@ class Holder:
     def lease_end(self, applied: float, grant: float) -> float:
         """When the lease ends, as far as the moment `grant` can tell (renewals landing later
         may extend it further)."""
+        sent = [applied + k * self.period for k in range(1, int((grant - applied) / self.period) + 1)
+                ] if self.period else []
+        fresh = sorted([self.lands(s) for s in sent if not self.stopped(s)] + self.restarts)
         end = applied + self.lasts
-        if self.period is None:
-            return end
-        sent = applied + self.period
-        while sent < end:
-            landed = self.lands(sent)
-            if landed > grant:  # too late to matter at the grant (and for nothing if the lease ended)
-                return end
-            if not self.stopped(sent):
-                if landed >= end:
-                    break
-                end = landed + self.lasts
-            sent += self.period
+        for at in fresh:
+            if at > grant or at >= end:  # too late to matter at the grant, or the lease is gone
+                break
+            end = max(end, at + self.lasts)
         return end
 
 
@@ -445,15 +472,15 @@ def leases(draw, renews: bool | None = None, promise: bool | None = None):
     renews = draw(st.booleans()) if renews is None else renews
     promise = renews and (draw(st.booleans()) if promise is None else promise)
     terms = LeaseTerms(lease, longest, renews=renews, renew_every=0.35 * lease if promise else None,
-                       session_bound=draw(st.booleans()))
+                       session_bound=draw(st.booleans()), failover_extends=draw(st.booleans()))
     true = draw(fractions(lease, longest))
     lasts = true * (1 + draw(fractions(-0.99 * RATE, 0.99 * RATE))) + draw(fractions(-0.99 * SLACK, 0.99 * SLACK))
     return terms, lasts
 
 
-LOSING = [[("kill", dict(node="n1")), ("restart", dict(node="n1", wipe=True))],
+LOSING = [[("kill", dict(node="n1")), ("restart", dict(node="n1", wipe=True))],  # (may elect a new leader)
+          [("partition", dict(node="n1", peers=["n2"])), ("heal", {})],  # (may elect a new leader)
           [("clock-jump", dict(node="n1", delta=3.0))],
-          [("partition", dict(node="n1", peers=["n2"])), ("heal", {})],
           [("connection-kill", dict(proxy="client0-n1"))]]
 
 
@@ -465,6 +492,7 @@ class Run:
         self.holder = Holder(lasts, period if terms.renews else None)
         self.t = Timeline()
         self.lost = False  # a state-losing fault, or the holder's session ending, really struck in between
+        self.extended = False  # a fault that may restart the lease struck in between
 
     def acquire(self, draw, jitter: float) -> None:
         self.applied = 1.0 + draw(fractions(0, jitter))
@@ -505,9 +533,15 @@ class Run:
         self.t.op(0, "write", start, end, status="info", key="resource")
         self.holder.death = draw(fractions(start, end + 0.9 * KILL_DELAY))
 
-    def strike(self, faults: list, at: float, step: float) -> None:
+    def strike(self, faults: list, at: float, step: float, draw=None) -> None:
+        """Faults at `at`, `step` apart; with `draw` they strike while the lease may run, and a
+        node fault may elect a leader that restarts it."""
         for n, (f, value) in enumerate(faults):
             self.t.fault(f, at + n * step, **value)
+        if draw and faults[0][0] in ("kill", "partition", "start-pause") and self.terms.failover_extends:
+            self.extended = True
+            if draw(st.booleans()):
+                self.holder.restarts.append(at + draw(fractions(0, max(0.0, len(faults) - 1) * step)))
 
     def grant(self, draw, at: float, wait: float, reply: float) -> None:
         """The later client is really granted at `at`; it asked `wait` before, heard `reply` after."""
@@ -518,9 +552,12 @@ class Run:
         self.heard = heard
         if math.isinf(self.holder.death):
             self.t.op(0, "release", heard + 0.01, heard + 0.02, status="fail")
-        self.end = self.holder.lease_end(self.applied, self.granted)
         if self.terms.session_bound and self.holder.death < self.granted:
             self.lost = True
+
+    @property
+    def end(self) -> float:
+        return self.holder.lease_end(self.applied, self.granted)
 
     def verdict(self):
         h = self.t.history()
@@ -548,7 +585,7 @@ def window(run: Run, draw, *, harmless: bool = True) -> None:
     losing = draw(st.sampled_from(LOSING if harmless or run.terms.session_bound else LOSING[:-1]))
     if draw(st.booleans()):
         at = 1.0 + draw(fractions(0.01, 0.9)) * (run.heard - 1.0)
-        run.strike(losing, at, (run.heard - at) / 4)
+        run.strike(losing, at, (run.heard - at) / 4, draw)
         run.lost |= losing[0][0] != "connection-kill" or run.terms.session_bound
     else:
         run.strike(losing, draw(fractions(0.0, 0.5)), 0.01)
@@ -571,6 +608,11 @@ def runs(draw) -> Run:
         run.slow(base + draw(fractions(0, 3)) * lease, draw(fractions(0, 0.5)) * lease, draw(st.booleans()), draw)
     if not draw(st.integers(0, 3)):
         run.retire(base + draw(fractions(0.001, 3)) * lease, draw(fractions(0, 0.5)) * lease, draw)
+    if not draw(st.integers(0, 3)):  # a server node paused: maybe a new leader restarts the lease
+        start, end = run.lasting(base + draw(fractions(-1, 3)) * lease, draw(fractions(0, 2)) * lease, draw,
+                                 "start-pause", "stop-pause", node="n1")
+        if run.terms.failover_extends and draw(st.booleans()):
+            run.holder.restarts.append(draw(fractions(start, end)))
     if not draw(st.integers(0, 3)):  # noise: another client's pause, another's indeterminate op
         run.t.fault("start-client-pause", base + 0.1 * lease, client=2)
         run.t.op(2, "acquire", base, base + draw(fractions(0, 3)) * lease, status="info")
@@ -635,8 +677,9 @@ def clear_runs(draw) -> tuple[Run, str]:
         at = start + length + KILL_DELAY + draw(fractions(2, 3)) * longest
     run.grant(draw, at, draw(fractions(0, 0.01)) * lease, draw(fractions(0, 0.01)) * lease)
     window(run, draw, harmless=False)
-    inside = mode in ("early", "renewed")
-    return run, (STATE_LOST if run.lost else BUG) if inside else PAST_LEASE
+    if mode in ("early", "renewed"):
+        return run, STATE_LOST if run.lost else BUG
+    return run, STATE_LOST if run.extended else PAST_LEASE
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])

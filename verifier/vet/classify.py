@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from taala.history import INFO, OK, Event, History, Operation
@@ -102,6 +102,12 @@ class LeaseTerms:
     process dies or its connections are dropped (PostgreSQL and MariaDB locks, fcntl, a
     Redis pub/sub presence lock). True by default, the cautious choice: a killed holder or
     a dropped connection then explains a second grant instead of counting as a bug.
+
+    `failover_extends`: a node fault (a node paused, killed, cut off) may restart the lease's
+    clock: etcd's new leader renews every lease, ZooKeeper's restarts session timeouts.
+    True by default, the cautious choice: such a fault then keeps a grant from being shown
+    past the lease. A single server that keeps time through a pause (Redis, memcached, a SQL
+    table's NOW()) can say False.
     """
 
     shortest: float | None
@@ -109,12 +115,13 @@ class LeaseTerms:
     renews: bool = False
     renew_every: float | None = None
     session_bound: bool = True
+    failover_extends: bool = True
 
     def __post_init__(self) -> None:
         if (self.shortest is None) != (self.longest is None):
             raise ValueError("give both shortest and longest (seconds), or neither for a lock without a lease")
-        if self.shortest is not None and not 0 < self.shortest <= self.longest:
-            raise ValueError(f"need 0 < shortest <= longest, got {self.shortest!r}, {self.longest!r}")
+        if self.shortest is not None and not 0 <= self.shortest <= self.longest > 0:
+            raise ValueError(f"need 0 <= shortest <= longest, 0 < longest, got {self.shortest!r}, {self.longest!r}")
         if self.renews and self.shortest is None:
             raise ValueError("a lock without a lease has nothing to renew")
         if self.renew_every is not None and not (self.renews and self.renew_every > 0):
@@ -122,7 +129,7 @@ class LeaseTerms:
 
     @classmethod
     def unleased(cls, *, session_bound: bool = True) -> LeaseTerms:
-        return cls(None, None, session_bound=session_bound)
+        return cls(None, None, session_bound=session_bound, failover_extends=False)
 
     @property
     def leased(self) -> bool:
@@ -214,9 +221,7 @@ class Classification:
                  for name, s in (("granted_at", self.granted_at), ("lease_left", self.lease_left),
                                  ("past_by", self.past_by))}
         return {"kind": self.kind, "earlier": self.earlier.to_dict(), "later": self.later.to_dict(), **spans,
-                "lease": {"shortest": self.terms.shortest, "longest": self.terms.longest,
-                          "renews": self.terms.renews, "renew_every": self.terms.renew_every,
-                          "session_bound": self.terms.session_bound},
+                "lease": asdict(self.terms),
                 "faults": [e.to_dict() for e in self.faults],
                 "release": None if self.release is None else self.release.to_dict(),
                 "margins": {"rate": self.margins[0], "slack": self.margins[1]},
@@ -304,6 +309,20 @@ def loses_state(fault: Fault, terms: LeaseTerms) -> bool:
         return "proxy" not in v and (bool(v.get("peers")) or "groups" in v)
     if f == "connection-kill":
         return terms.session_bound
+    return False
+
+
+def extends(fault: Fault, terms: LeaseTerms) -> bool:
+    """Whether `fault` may make the lease last longer than declared: a wall clock moved back
+    (a backward jump, or a reset after a forward one) delays every expiry by as much; a node
+    fault may bring a leader change that restarts the lease (`LeaseTerms.failover_extends`)."""
+    v = fault.value
+    if fault.f == "clock-jump":
+        return v.get("effect") != "none" and float(v.get("delta", 0.0)) < 0
+    if fault.f == "clock-reset":
+        return True
+    if fault.f in ("start-pause", "kill", "restart") or (fault.f == "partition" and "proxy" not in v):
+        return terms.failover_extends
     return False
 
 
@@ -404,7 +423,10 @@ def _in_flight(pair: _Pair) -> float:
 
 def lease_end_at_latest(pair: _Pair) -> tuple[float, tuple[Event, ...]]:
     """The latest moment the earlier holder's lease could have lasted to, and the events
-    that end it (for a renewing lock, the stop). `inf` when nothing bounds it."""
+    that end it (for a renewing lock, the stop). `inf` when nothing bounds it: a fault that
+    `extends` leases struck in the window."""
+    if any(extends(fault, pair.terms) for fault in pair.in_window()):
+        return NEVER, ()
     longest = pair.terms.longest * (1 + pair.rate) + pair.slack
     refreshed = _refreshed_until(pair)
     if not pair.terms.renews:
@@ -521,6 +543,8 @@ def _past_reason(terms: LeaseTerms, stops: tuple[Event, ...]) -> str:
 def _undetermined_reason(pair: _Pair, left: Span | None) -> str:
     if not pair.timed:
         return "the history has no times for the two acquires"
+    if any(extends(fault, pair.terms) for fault in pair.in_window()):
+        return "a fault that may restart or stretch the lease (a leader change, a clock set back) struck meanwhile"
     if math.isinf(left.hi):
         return ("the lock renews its lease, no fault certainly stopped the renewal, and the grant may have"
                 " come after the first lease ended")
