@@ -13,13 +13,17 @@ The classes, in the order they are tried (the first that can be *shown* wins):
    certainly run out: the later grant's earliest moment (its acquire's invocation) comes
    after the latest moment the lease could end. For a lock that renews its lease, only a
    renewal *certainly* stopped by a fault (the holder's process paused or killed) ends it.
-   It comes first because it is the known weakness and explains everything after it:
-   once the lease is gone, nothing the server does next is wrong.
+   A fault that may make a lease last longer (a node fault under a leader-based server,
+   whose new leader restarts leases; a wall clock set back) leaves it unbounded. It comes
+   first because it is the known weakness and explains everything after it: once the
+   lease is gone, nothing the server does next is wrong.
 2. `state-lost`: a fault that loses server state, time or the holder's session struck
    between the earlier acquire's invocation and the later grant's completion (a node
-   killed, restarted empty, its clock moved, cut off from its peers; the holder's session
-   ended). It explains the overlap without proving the lock wrong, so it beats the bug
-   classes: a bug is only called where nothing else can account for it.
+   killed, restarted empty, its clock moved, cut off from its peers; for a lock that lives
+   in the holder's session, its connections dropped or its process dead). It explains the
+   overlap without proving the lock wrong, so it beats the bug classes: a bug is only
+   called where nothing else can account for it. (`loses_state` says which faults count,
+   and why a `query-kill` does not.)
 3. `foreign-release`: a release by another process succeeded while the earlier holder held,
    and before the later grant: that release removed a lock that was not its own (a release
    without an ownership check, or with a token two clients share). It is a bug of its own
@@ -37,17 +41,17 @@ lease clock is another matter:
 
 - `RATE` (1 %): a lease of L seconds on a server's clock lasts between L·(1 − RATE) and
   L·(1 + RATE) on the coordinator's. Real crystal drift is ~100 ppm, so 1 % is a hundred
-  times that; the excess absorbs expiry-timer granularity that grows with the lease
-  (ZooKeeper's session buckets, Redis's active-expiry sampling on long keys).
+  times that; the excess is headroom for timers that fire late in proportion to what they
+  wait (timer slack, coarse sleeps in a server's expiry loop), 100 ms on a 10 s lease.
 - `SLACK` (20 ms): absolute, added on the side that makes a claim harder: a server's
   expiry granularity at short leases (Redis expires lazily, to the millisecond, on the
   next touch), a nemesis event recorded just after its fault took effect, a thread woken
   late. Coarser granularity is the lease terms' business, not a margin: etcd's leases
-  (~0.5 s) and memcached's whole seconds are declared by the adapter as `shortest` and
-  `longest`, and the margins only go on top.
+  (~0.5 s), ZooKeeper's session buckets (one tickTime), memcached's whole seconds are
+  declared by the adapter as `shortest` and `longest`, and the margins only go on top.
 - `KILL_DELAY` (0.2 s): a retired process (its op ended `info`) is killed by the runner
   right after it records the `info`; under load the recording thread can be descheduled in
-  between, for more than `SLACK`. Ten GIL switch intervals cover that.
+  between, for more than `SLACK`: forty GIL switch intervals (5 ms each) cover that.
 
 So the lease certainly ran out by `start + longest·(1 + rate) + slack` and was certainly
 valid until `start + shortest·(1 − rate) − slack`, with `start` inside the acquire.
@@ -484,10 +488,10 @@ def _foreign_release(pair: _Pair) -> Operation | None:
     """A successful release of the key by another process, invoked after the earlier grant
     returned (so it took effect while the earlier holder held) and returned before the later
     acquire was invoked (so it took effect before the later grant)."""
-    e, l = pair.earlier, pair.later
+    first, second = pair.earlier, pair.later
     for op in pair.ops:
-        if (_is_release(op) and op.key == e.key and op.process != e.process and op.status == OK
-                and e.ret < op.call and op.ret < l.call):
+        if (_is_release(op) and op.key == first.key and op.process != first.process and op.status == OK
+                and first.ret < op.call and op.ret < second.call):
             return op
     return None
 
@@ -513,7 +517,7 @@ def classify(history: History, earlier: Operation, later: Operation, terms: Leas
             lease_left = Span(lease_valid_at_least(pair) - granted, end - asked)
     made.update(granted_at=granted_at, lease_left=lease_left)
     if lease_left is not None and lease_left.hi < 0:
-        return Classification(PAST_LEASE, **made, faults=stops, reason=_past_reason(terms, stops))
+        return Classification(PAST_LEASE, **made, faults=stops, reason=_past_reason(terms))
     lost = _state_lost(pair, losing)
     if lost:
         return Classification(STATE_LOST, **made, faults=lost, reason="a state-losing fault struck while both held")
@@ -534,7 +538,7 @@ def classify_all(history: History, pairs: Sequence[tuple[Operation, Operation]],
 
 # ---- words -------------------------------------------------------------------------------------
 
-def _past_reason(terms: LeaseTerms, stops: tuple[Event, ...]) -> str:
+def _past_reason(terms: LeaseTerms) -> str:
     if not terms.renews:
         return "the later acquire was invoked after the latest moment the lease could end"
     return "the holder's renewal was certainly stopped for longer than the lease before the later acquire"
