@@ -636,7 +636,7 @@ def story(run: Run, c) -> str:
             + "\n".join(json.dumps(e.to_dict()) for e in run.t.history().events))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(runs())
 def test_never_a_bug_past_the_lease_never_past_the_lease_inside_it(run):
     c = run.verdict()
@@ -682,7 +682,7 @@ def clear_runs(draw) -> tuple[Run, str]:
     return run, STATE_LOST if run.extended else PAST_LEASE
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clear_runs())
 def test_far_from_the_margins_the_classifier_decides(case):
     run, expected = case
