@@ -1,4 +1,4 @@
-"""The classifier of mutual-exclusion violations (`taala.vet.classify`), on pure logic.
+"""The classifier of mutual-exclusion violations (`taala.checker.lease`), on pure logic.
 
 Two halves: hand-written histories, one or more per class and per rule of precedence, in
 the shape the runner records (tests/support/timeline.py); and Hypothesis histories of a
@@ -16,7 +16,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from taala.vet.classify import (
+from taala.checker.lease import (
     BUG,
     FOREIGN_RELEASE,
     KILL_DELAY,
