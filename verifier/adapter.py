@@ -58,13 +58,20 @@ from typing import Any, ClassVar
 # The faults a schedule can hold (names and one-line summaries), and the database user a
 # client connects as so that `query-kill` finds its sessions: both belong to `taala.faults`
 # and are re-exported here for adapters, which name their faults and users from this module.
+from taala.checker.lease import KINDS
 from taala.faults import FAULTS, session_user  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
 class Expectation:
+    """An adapter's claim under one fault. `classes`: for an unsafe lock, the violation
+    classes (`taala.checker.lease`) its overlaps may show, e.g. ("past-lease",) for a TTL
+    lock without fencing under a pause; None: not declared by class. A campaign that finds
+    a bug class (`bug`, `foreign-release`) a declaration does not list is not as declared."""
+
     safe: bool
     reason: str
+    classes: tuple[str, ...] | None = None
 
     @property
     def verdict(self) -> str:
@@ -75,8 +82,8 @@ def safe(reason: str) -> Expectation:
     return Expectation(True, reason)
 
 
-def unsafe(reason: str) -> Expectation:
-    return Expectation(False, reason)
+def unsafe(reason: str, *, classes: tuple[str, ...] | None = None) -> Expectation:
+    return Expectation(False, reason, classes)
 
 
 class _Undeclared:
@@ -212,6 +219,10 @@ def _expectation_problems(expectations: Any) -> list[str]:
     wrong = [str(f) for f, e in expectations.items() if not isinstance(e, Expectation)]
     if wrong:
         problems.append(f"`expectations` for {', '.join(wrong)} must be safe(reason) or unsafe(reason)")
+    classes = {c for e in expectations.values() if isinstance(e, Expectation) for c in e.classes or ()}
+    if classes - set(KINDS):
+        problems.append(f"`expectations` name unknown violation class(es) {', '.join(sorted(map(str, classes - set(KINDS))))} "
+                        f"(classes: {', '.join(KINDS)})")
     return problems
 
 

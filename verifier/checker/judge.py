@@ -23,7 +23,8 @@ from collections.abc import Container
 from dataclasses import dataclass, replace
 
 from taala.checker.all_checks import check
-from taala.checker.result import CheckOutcome, CheckResult, Counterexample
+from taala.checker.lease import Classification, LeaseTerms, classify
+from taala.checker.result import CheckOutcome, CheckResult, Counterexample, HeldTogether
 from taala.history import History
 from taala.models import get as get_model
 from taala.models.cas_register import CasRegister
@@ -51,6 +52,9 @@ class Verdict:
     resource: CheckResult | WorkloadResult  # the workload's invariants when the clients ran one
     fenced: bool
     workload: bool = False  # the clients ran a workload: the resource part is its invariants
+    # Why two clients held the lock at once (`taala.checker.lease`): the lease's known
+    # weakness or a bug. None: no two holders, or no lease terms to judge them by.
+    classification: Classification | None = None
 
     @property
     def deadlock(self) -> CheckOutcome | None:
@@ -76,6 +80,7 @@ class Verdict:
             "fenced": self.fenced,
             "lock": self.lock.to_dict(),
             "resource": self.resource.to_dict(),
+            "class": None if self.classification is None else self.classification.to_dict(),
         }
 
 
@@ -87,9 +92,11 @@ def part(history: History, fs: Container[str]) -> History:
 
 
 def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload: Workload | None = None,
-          model: str | None = None) -> Verdict:
+          model: str | None = None, terms: LeaseTerms | None = None) -> Verdict:
     """With a `workload`, the resource part is its invariants (`taala.workloads.base.judge`).
-    `model`: the lock's model as the adapter declares it (`Adapter.model`); None: (fenced-)mutex."""
+    `model`: the lock's model as the adapter declares it (`Adapter.model`); None: (fenced-)mutex.
+    `terms`: the lock's lease as the server applies it (`Adapter.lease_terms`), by which two
+    holders are classified; None: they are not."""
     lock_part = part(history, LOCK_FS)
     if model is None:
         lock_model = FencedMutex() if fenced else Mutex()
@@ -103,11 +110,21 @@ def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload:
     else:
         resource = check(part(history, RESOURCE_FS), CasRegister(initial=0), time_limit=time_limit, workers=1)
     verdict = Verdict(False, lock, resource, fenced, workload is not None)
+    verdict.classification = _classified(lock_part, lock, terms)
     if workload is not None:  # judged by what it protects; locks that wait for each other for ever still count
         verdict.violation = resource.valid is False or verdict.deadlock is not None
     else:
         verdict.violation = resource.valid is False or (lock.valid is False and not fenced)
     return verdict
+
+
+def _classified(lock_part: History, lock: CheckResult, terms: LeaseTerms | None) -> Classification | None:
+    """The overlap check's two holders, classified (`taala.checker.lease`)."""
+    overlap = lock.checks.get("overlap")
+    facts = overlap.counterexample.facts if overlap is not None and overlap.counterexample is not None else None
+    if terms is None or not isinstance(facts, HeldTogether):
+        return None
+    return classify(lock_part, facts.earlier, facts.later, terms)
 
 
 def _without_tokens(history: History) -> History:

@@ -45,6 +45,10 @@ def vet(
     target: Optional[Path] = typer.Option(None, "--target", help="A TOML file naming servers you already run (each "
                                           "node's address, and `docker:CONTAINER` or `none` for how to inject node "
                                           "faults) to vet against instead of starting local ones; see docs/scaling.md."),
+    hunt: Optional[float] = typer.Option(None, "--hunt", min=0.0, help="After a violation that is not shown to be a "
+                                         "bug (past the lease, a lost state), seconds to hunt for one that is (granted "
+                                         "inside a valid lease, a foreign release). Default: as long as the first find "
+                                         "took, at least 10 s; 0: no hunt."),
 ) -> None:
     """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
 
@@ -65,7 +69,7 @@ def vet(
     chosen = _chosen_faults(cls, faults)
     chosen_target, chosen_workload = _campaign_inputs(cls, chosen, target, workload)
     campaign = _run_campaign(adapter, cls, chosen, json_out, budget=budget, ttl=ttl, clients=clients, seed=seed,
-                             store=store, workload=chosen_workload, target=chosen_target)
+                             store=store, workload=chosen_workload, target=chosen_target, hunt=hunt)
     if json_out:
         sys.stdout.buffer.write(to_json_bytes(campaign.to_dict()) + b"\n")
     else:
@@ -162,6 +166,8 @@ def _counter_lines(out: Console, campaign: Any) -> None:
     if verdict.counterexample is not None:
         label = "too many holders: " if shared else "two holders: "
         out.print(Text(label, style="bold") + Text(verdict.counterexample.explanation))
+    if verdict.classification is not None:
+        out.print(_class_line(verdict.classification))
     if verdict.damage is not None:
         out.print(Text("damage: ", style="bold") + Text(verdict.damage.explanation))
     elif campaign.damage_verdict is not None:
@@ -172,6 +178,22 @@ def _counter_lines(out: Console, campaign: Any) -> None:
         out.print(Text("damage: not demonstrated (a semaphore's holders share what it protects by design)"))
     elif not verdict.fenced:
         out.print(Text("damage: none recorded (the holders' writes did not collide when replayed)"))
+
+
+# What each class means for the lock, after its headline.
+_CLASS_WORDS = {
+    "past-lease": ("past the lease", "yellow", "the lease's known weakness: a fencing token fixes it"),
+    "state-lost": ("state lost", "yellow", "explained by a fault that loses server state, time or the session"),
+    "foreign-release": ("BUG: foreign release", "bold red", "a release removed a lock that was not its own"),
+    "bug": ("BUG: within the lease", "bold red", "granted while the first lease was certainly valid"),
+    "undetermined": ("undetermined", "yellow", "neither the lease's weakness nor a bug can be shown with room to spare"),
+}
+
+
+def _class_line(classification: Any) -> Text:
+    """The class of the two holders (`taala.checker.lease`): the headline, then what it means."""
+    label, style, meaning = _CLASS_WORDS[classification.kind]
+    return Text.assemble(("class: ", "bold"), (label, style), f": {classification.headline()} ({meaning})")
 
 
 _LOCK_LABELS = {"overlap": "two holders", "deadlock": "deadlock", "fencing": "stale token",

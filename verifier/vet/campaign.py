@@ -38,6 +38,7 @@ class Campaign:
     reasons: list[str] = field(default_factory=list)  # why inconclusive, one line each
     ops: Counter = field(default_factory=Counter)  # "acquire ok" -> count, over every run
     expected: str | None = None  # "safe"/"unsafe": what the adapter declares under these faults
+    expected_classes: tuple[str, ...] | None = None  # the violation classes declared (None: any)
     probed: int = 0  # runs whose end was probed for liveness
     leaked: list[list] = field(default_factory=list)  # schedules after which the lock was never granted again
     schedule: list | None = None  # the minimal violating schedule
@@ -52,6 +53,7 @@ class Campaign:
     workload: str = "counter"  # what the clients did while holding the lock (`taala.workloads`)
     doubled: int = 0  # runs in which two clients believed they held one lock at once
     target: str | None = None  # the target file of servers the user runs, if any (`taala.target`)
+    hunt: Campaign | None = None  # the hunt for a bug after the first violation (`taala.vet.hunt`)
 
     @property
     def valid(self) -> Validity:
@@ -77,10 +79,28 @@ class Campaign:
 
     @property
     def matched(self) -> bool | None:
-        """Did the outcome match the adapter's declaration? None if undeclared or inconclusive."""
+        """Did the outcome match the adapter's declaration? None if undeclared or inconclusive.
+        A bug class the declaration does not list is not as declared, whatever else it says:
+        that is the finding a lock's author needs most."""
         if self.expected is None or self.outcome == INCONCLUSIVE or (self.interrupted and not self.violation):
             return None
-        return self.violation == (self.expected == "unsafe")
+        return self.violation == (self.expected == "unsafe") and not self.undeclared_bug
+
+    @property
+    def undeclared_bug(self) -> bool:
+        """A violation shown to be the lock's bug (here, or by the hunt after it) that the
+        declaration does not admit."""
+        if self.hunt is not None and self.hunt.undeclared_bug:
+            return True
+        found = self.classification
+        if found is None or not found.is_bug:
+            return False
+        return self.expected == "safe" or (self.expected_classes is not None and found.kind not in self.expected_classes)
+
+    @property
+    def classification(self) -> Any:
+        """Why the minimal run's two holders held at once (`taala.checker.lease`), if known."""
+        return self.verdict.classification if self.verdict is not None else None
 
     @property
     def damage(self) -> Any:
@@ -102,6 +122,7 @@ class Campaign:
             "reasons": self.reasons,
             "expected": self.expected,
             "matched": self.matched,
+            "expected_classes": list(self.expected_classes) if self.expected_classes is not None else None,
             "faults": self.faults,
             "ttl": self.ttl,
             "examples": self.examples,
@@ -115,6 +136,9 @@ class Campaign:
             "steps": self.steps(),
             "size": counts(self.schedule, self.clients) if self.schedule else None,
             "explanation": ce.explanation if ce else None,
+            "class": self.classification.kind if self.classification else None,
+            "classification": self.classification.to_dict() if self.classification else None,
             "damage": damage.explanation if damage else None,
             "damage_schedule": self.damage_schedule,
+            "hunt": self.hunt.to_dict() if self.hunt is not None else None,
         }

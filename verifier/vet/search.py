@@ -43,6 +43,18 @@ from taala.workloads.base import Workload
 DEFAULT_CLIENTS = 2
 
 Progress = Callable[[dict[str, Any]], None]
+Wanted = Callable[[Verdict], bool]
+
+
+def violated(verdict: Verdict) -> bool:
+    """What a campaign looks for first: any violation."""
+    return verdict.violation
+
+
+def a_bug(verdict: Verdict) -> bool:
+    """What a hunt looks for once the first violation is known: one shown to be the lock's
+    bug (`taala.checker.lease`), not the lease's known weakness nor a lost state."""
+    return verdict.violation and verdict.classification is not None and verdict.classification.is_bug
 
 
 class OutOfBudget(Exception):
@@ -57,8 +69,13 @@ class Search:
     to the run and verdict that showed it."""
 
     def __init__(self, trial: Trial, faults: list[str], *, budget: float, shrink_budget: float,
-                 max_steps: int, seed: int | None, probe: bool, progress: Progress | None, started: float):
+                 max_steps: int, seed: int | None, probe: bool, progress: Progress | None, started: float,
+                 wanted: Wanted = violated, probes: list[list] | None = None):
+        """`wanted`: which verdicts count as found (a violation; in a hunt, a bug class only).
+        `probes`: the schedules tried before Hypothesis (None: the canonical ones)."""
         self.trial, self.faults, self.seed, self.probe = trial, faults, seed, probe
+        self.wanted, self.probes = wanted, probes
+        self.max_steps, self.progress = max_steps, progress  # (a hunt searches again alike)
         self.adapter_cls: type[Adapter] = trial.env.adapter_cls
         self.workload: Workload | None = trial.env.workload
         self.shrink_budget, self.started = shrink_budget, started
@@ -90,8 +107,9 @@ class Search:
             return self.smallest()
 
     def _probe_then_find(self) -> list:
-        for canonical in canonical_probes(self.adapter_cls, self.faults, self.workload, self.trial.clients) \
-                if self.probe else []:  # the usual shapes first
+        shapes = self.probes if self.probes is not None else canonical_probes(
+            self.adapter_cls, self.faults, self.workload, self.trial.clients)
+        for canonical in shapes if self.probe else []:  # the usual shapes first
             if self.condition(canonical):
                 return canonical
         return find(
@@ -126,7 +144,8 @@ class Search:
         result, verdict = self.trial(schedule)
         if currently_in_test_context():  # not during the probes, which run before `find`
             steer(float(result.max_holders), label="clients believing they hold the lock")
-        if verdict.violation:
+        found = self.wanted(verdict)
+        if found:
             self.violating[json.dumps(schedule)] = (result, verdict)
             if self.shrink_deadline is None and not self._recurs(schedule):
                 return False  # a fluke to shrink would waste the shrink budget: search on
@@ -137,7 +156,7 @@ class Search:
         self.notify({"examples": self.examples, "elapsed_s": time.monotonic() - self.started,
                      "phase": "shrinking" if self.shrink_deadline is not None else "searching",
                      "smallest": min((len(json.loads(k)) for k in self.violating), default=None)})
-        return verdict.violation
+        return found
 
     def _recurs(self, schedule: list) -> bool:
         """Run a first-found violation once more: only one that recurs is worth shrinking
@@ -145,7 +164,7 @@ class Search:
         not is kept, and reported if the search finds nothing better."""
         self.examples += 1
         _, verdict = self.trial(schedule)
-        return verdict.violation
+        return self.wanted(verdict)
 
     def smallest(self) -> list | None:
         """The violating schedule that acted in the fewest steps (then the shortest)."""

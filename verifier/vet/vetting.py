@@ -21,13 +21,12 @@ from pathlib import Path
 from taala.adapter import Adapter
 from taala.faults import networked, unsupported
 from taala.runner import Environment
-from taala.schedule import durations
 from taala.target import Target
 from taala.vet.campaign import DEFAULT_CLIENTS, DEFAULT_TTL, INCONCLUSIVE, NONE_FOUND, VIOLATION, Campaign
-from taala.vet.damage import demonstrate_damage
-from taala.vet.minimise import Minimiser
+from taala.vet.hunt import HUNT_MIN_S, hunt_bug
 from taala.vet.reproducer import save_reproducer
 from taala.vet.search import Progress, Search
+from taala.vet.shrink import conclude_violation
 from taala.vet.trial import Trial
 from taala.workloads.base import Workload
 from taala.workloads import DEFAULT as DEFAULT_WORKLOAD
@@ -50,8 +49,12 @@ def vet(
     probe: bool = True,
     workload: Workload | None = None,
     target: Target | None = None,
+    hunt: float | None = None,
 ) -> Campaign:
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found.
+    Then, when what it found is not shown to be a bug (the lease's known weakness, a lost
+    state, undetermined), hunt for a bug-class violation for `hunt` seconds (None: as long
+    as the first find took, at least HUNT_MIN_S; 0: no hunt), see `taala.vet.hunt`.
     `probe=False` skips the canonical schedules and leaves everything to Hypothesis.
     `workload`: what the clients do while they hold the lock (`taala.workloads`); None:
     the default counter. `target`: servers the user runs (`taala.target`) instead of local ones."""
@@ -74,11 +77,15 @@ def vet(
         campaign.target = target.path if target is not None else None
         # an adapter declares its verdicts for the counter; a workload's are the caller's
         campaign.expected = expectation(adapter_cls, faults) if workload is None else None
+        campaign.expected_classes = expected_classes(adapter_cls, faults) if workload is None else None
         campaign.interrupted = search.interrupted
         if minimal is not None:
-            _conclude_violation(trial, search, campaign, minimal)
+            conclude_violation(trial, search, campaign, minimal)
             if store is not None:
                 campaign.reproducer = save_reproducer(campaign, store=store, client_log=client_log)
+            if _worth_hunting(campaign, hunt):
+                campaign.hunt = hunt_bug(trial, search, campaign, budget=hunt if hunt is not None else max(
+                    HUNT_MIN_S, time.monotonic() - started), store=store, client_log=client_log)
         else:
             campaign.reasons = trial.tally.inconclusive(faults)
             campaign.outcome = INCONCLUSIVE if campaign.reasons else NONE_FOUND
@@ -90,36 +97,11 @@ def vet(
     return campaign
 
 
-def _conclude_violation(trial: Trial, search: Search, campaign: Campaign, minimal: list) -> None:
-    """The found schedule into the campaign; unless Ctrl-C ended the search, minimised and
-    its damage shown (Ctrl-C: keep what was found, as found)."""
-    campaign.outcome = VIOLATION
-    campaign.schedule = [list(step) for step in minimal]
-    campaign.run, campaign.verdict = search.violating[json.dumps(minimal)]
-    if campaign.interrupted:
-        return
-    _minimise(trial, campaign)
-    if not campaign.interrupted and campaign.verdict is not None:
-        shown = demonstrate_damage(trial, campaign.schedule, campaign.verdict)
-        if shown is not None:
-            campaign.damage_schedule, campaign.damage_verdict, campaign.damage_run = shown
-
-
-def _minimise(trial: Trial, campaign: Campaign) -> None:
-    """`taala.vet.minimise`'s passes, each candidate run once against the campaign's servers."""
-    assert campaign.run is not None and campaign.schedule is not None
-
-    def attempt(candidate: list):
-        result, verdict = trial(candidate)
-        return (result, verdict) if verdict.violation else None
-
-    adapter_cls = trial.env.adapter_cls
-    minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)
-    try:
-        minimiser.run(campaign.run.acted_schedule, campaign.clients, durations(adapter_cls.timing), adapter_cls.modes)
-    except KeyboardInterrupt:  # Ctrl-C: keep the smallest adopted so far
-        campaign.interrupted = True
-    campaign.schedule, (campaign.run, campaign.verdict) = minimiser.schedule, minimiser.evidence
+def _worth_hunting(campaign: Campaign, hunt: float | None) -> bool:
+    """A hunt needs a first violation that is classified (so the lock declares its lease
+    terms) and not a bug already, a campaign not interrupted, and time."""
+    found = campaign.classification
+    return (hunt is None or hunt > 0) and not campaign.interrupted and found is not None and not found.is_bug
 
 
 def vet_problems(adapter_cls: type[Adapter], faults: list[str], workload: Workload | None,
@@ -156,6 +138,15 @@ def expectation(adapter_cls: type[Adapter], faults: list[str]) -> str | None:
     if any(e is not None and not e.safe for e in declared):
         return "unsafe"
     return "safe" if declared and all(e is not None for e in declared) else None
+
+
+def expected_classes(adapter_cls: type[Adapter], faults: list[str]) -> tuple[str, ...] | None:
+    """The violation classes the adapter declares under `faults` (their union), or None if
+    one of its unsafe declarations among them does not say (then any class is as declared)."""
+    unsafe = [e for f in faults if (e := adapter_cls.expectations.get(f)) is not None and not e.safe]
+    if not unsafe or any(e.classes is None for e in unsafe):
+        return None
+    return tuple(dict.fromkeys(c for e in unsafe for c in e.classes))
 
 
 def _client_log(store: str | Path | None, name: str) -> str | None:

@@ -1,0 +1,49 @@
+"""From a found schedule to the campaign's finding: minimised, and its damage shown.
+
+Hypothesis has shrunk the schedule as far as its budget allowed; `taala.vet.minimise`'s
+bounded passes finish the job, each candidate run once against the campaign's servers and
+kept only if it still shows what was looked for (a violation; in a hunt, a bug class).
+"""
+
+from __future__ import annotations
+
+import json
+
+from taala.schedule import durations
+from taala.vet.campaign import VIOLATION, Campaign
+from taala.vet.damage import demonstrate_damage
+from taala.vet.minimise import Minimiser
+from taala.vet.search import Search, Wanted, violated
+from taala.vet.trial import Trial
+
+
+def conclude_violation(trial: Trial, search: Search, campaign: Campaign, minimal: list) -> None:
+    """The found schedule into the campaign; unless Ctrl-C ended the search, minimised and
+    its damage shown (Ctrl-C: keep what was found, as found)."""
+    campaign.outcome = VIOLATION
+    campaign.schedule = [list(step) for step in minimal]
+    campaign.run, campaign.verdict = search.violating[json.dumps(minimal)]
+    if campaign.interrupted:
+        return
+    _minimise(trial, campaign, search.wanted)
+    if not campaign.interrupted and campaign.verdict is not None:
+        shown = demonstrate_damage(trial, campaign.schedule, campaign.verdict)
+        if shown is not None:
+            campaign.damage_schedule, campaign.damage_verdict, campaign.damage_run = shown
+
+
+def _minimise(trial: Trial, campaign: Campaign, wanted: Wanted = violated) -> None:
+    """`taala.vet.minimise`'s passes, each candidate run once against the campaign's servers."""
+    assert campaign.run is not None and campaign.schedule is not None
+
+    def attempt(candidate: list):
+        result, verdict = trial(candidate)
+        return (result, verdict) if wanted(verdict) else None
+
+    adapter_cls = trial.env.adapter_cls
+    minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)
+    try:
+        minimiser.run(campaign.run.acted_schedule, campaign.clients, durations(adapter_cls.timing), adapter_cls.modes)
+    except KeyboardInterrupt:  # Ctrl-C: keep the smallest adopted so far
+        campaign.interrupted = True
+    campaign.schedule, (campaign.run, campaign.verdict) = minimiser.schedule, minimiser.evidence
