@@ -203,6 +203,12 @@ def _liveness_line(campaign) -> Text | None:
 
 
 def _render_campaign(out: Console, campaign) -> None:
+    _verdict_lines(out, campaign)
+    for note in campaign.notes:
+        out.print(Text(f"note: {note}", style="yellow"))
+
+
+def _verdict_lines(out: Console, campaign) -> None:
     head = (f"{campaign.adapter}{with_workload({'workload': campaign.workload})} under {', '.join(campaign.faults)}: "
             f"{campaign.examples} schedules "
             f"in {campaign.elapsed_s:.1f} s, lease {campaign.ttl:g} s")

@@ -117,4 +117,5 @@ class Campaign:
             "explanation": ce.explanation if ce else None,
             "damage": damage.explanation if damage else None,
             "damage_schedule": self.damage_schedule,
+            "notes": self.notes,
         }
