@@ -119,6 +119,9 @@ class Adapter:
     modes: ClassVar[tuple[str, ...]] = ()  # acquire modes, the exclusive default first; () = one mode
     model: ClassVar[str | None] = None  # what the lock history is judged by; None: (fenced-)mutex
     clients: ClassVar[int] = 2  # fewest clients a campaign needs to exceed the lock
+    # Which tier of `pytest verifier/` vets it: "quick" (CI) or "full" only (e.g. a library's
+    # wrapper of a lock the quick tier already vets, or leases that make each fault take minutes).
+    tier: ClassVar[str] = "quick"
 
     def __init__(self, addresses: list[str], *, ttl: float, client: int, resource: str | None = None):
         self.addresses = addresses

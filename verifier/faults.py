@@ -13,6 +13,11 @@ faults meant to persist for the rest of the run (a clock jump, added latency): t
 nemesis heals those when the run ends. Faults on a client's *connections* (partition,
 latency, connection kill) go through TCP proxies the runner puts between each client and
 each node, so they need no root and work for every backend.
+
+An injector records what it did through the run's nemesis (`session.nemesis`, which writes
+a `nemesis` event into the history at the moment the fault took effect): that event is
+what the checker, the classifier and the report see. A fault that only sleeps in the
+coordinator (`slow`) leaves no event; the step itself is in the schedule and the reproducer.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ class Fault:
     # Cuts links between server nodes, so the campaign starts its nodes each in a network
     # namespace of a private network (`taala.servers.network`; root only).
     networked: bool = False
+    # What a node of a target (`--target`, servers you run) needs to take it: "container"
+    # (a `docker:` node), "clock" (a `docker:` node with a `clock` directory); "" : never.
+    on_targets: str = ""
+    # Schedules under this fault may also hold plain waits (time passing, nobody faulted):
+    # a slow holder's lease can then run out between steps, as it does in production.
+    waits: bool = False
 
     def describe(self, target: int, leases: float | None = None) -> str:
         return self.wording.format(target=target, leases=f"{leases:g}" if leases is not None else "?")
@@ -133,19 +144,20 @@ def _query_kill(session: Any, c: int, seconds: float) -> None:
 REGISTRY: dict[str, Fault] = {f.name: f for f in (
     Fault("slow", CLIENT, True,
           "a holder works for a while inside its critical section (a slow bank call)",
-          "client {target} works inside its critical section for {leases} leases", _slow, needs="holder"),
+          "client {target} works inside its critical section for {leases} leases", _slow, needs="holder",
+          waits=True),
     Fault("pause", CLIENT, True,
           "pause a lock client (SIGSTOP), then resume it: the GC pause",
           "client {target} is paused (SIGSTOP) for {leases} leases", _pause, needs="holder"),
     Fault("node-pause", NODE, True,
           "pause a server node (SIGSTOP) for a while, then resume it",
-          "server node {target} is paused (SIGSTOP) for {leases} leases", _node_pause),
+          "server node {target} is paused (SIGSTOP) for {leases} leases", _node_pause, on_targets="container"),
     Fault("clock", NODE, True,
           "jump a server node's wall clock forward (for the rest of the run)",
-          "server node {target}'s clock jumps {leases} leases forward", _clock),
+          "server node {target}'s clock jumps {leases} leases forward", _clock, on_targets="clock"),
     Fault("kill", NODE, False,
           "kill a server node and restart it empty (no persistence)",
-          "server node {target} is killed and restarted empty", _kill),
+          "server node {target} is killed and restarted empty", _kill, on_targets="container"),
     Fault("partition", CLIENT, True,
           "cut a lock client off from every server node for a while (what it sends and receives is lost)",
           "client {target} is cut off from the servers for {leases} leases", _partition, proxied=True),

@@ -90,7 +90,7 @@ def schedules(faults: list[str], *, clients: int = 2, nodes: int = 1, max_steps:
         fault = REGISTRY[name]
         target = client if fault.target == CLIENT else st.integers(0, nodes - 1)
         options.append(st.tuples(st.just(name), target, length) if fault.timed else st.tuples(st.just(name), target))
-    if "slow" in faults:
+    if any(REGISTRY[f].waits for f in faults if f in REGISTRY):
         options.append(st.tuples(st.just(WAIT), length))
     step = st.one_of(client_step, st.one_of(*options)) if options else client_step
     return st.lists(step.map(list), min_size=2, max_size=max_steps)

@@ -36,8 +36,8 @@ from typing import Any
 
 from taala.faults import CLIENT, REGISTRY
 
-DOCKER_FAULTS = ("node-pause", "kill")  # node faults any container can take
-CLOCK_FAULTS = ("clock",)  # and those a container with a `clock` directory can take
+DOCKER_FAULTS = tuple(n for n, f in REGISTRY.items() if f.on_targets == "container")  # any container takes them
+CLOCK_FAULTS = tuple(n for n, f in REGISTRY.items() if f.on_targets == "clock")  # a container with a `clock` directory
 
 
 class TargetError(ValueError):

@@ -44,7 +44,7 @@ def pytest_generate_tests(metafunc):
     adapters = {name: get(name) for name in chosen} if chosen else available()
     if not chosen and taala_tier(metafunc.config) == "quick":
         adapters = {n: cls for n, cls in adapters.items()
-                    if cls.min_ttl < FULL_TIER_MIN_TTL and getattr(cls, "tier", "quick") != "full"}
+                    if cls.min_ttl < FULL_TIER_MIN_TTL and cls.tier != "full"}
     cases = [(name, fault) for name, cls in adapters.items() for fault in cls.expectations]
     metafunc.parametrize("adapter,fault", cases, ids=[f"{a}-{f}" for a, f in cases])
 

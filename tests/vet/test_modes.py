@@ -166,3 +166,19 @@ def test_a_reproducer_with_modes_is_runnable_only_by_a_lock_with_those_modes():
     assert reproducer_problems(get("zookeeper-rw-lock"), data) == []
     assert reproducer_problems(get("zookeeper-lock"), data) == [
         "step 2: this lock has one acquire mode: expected ['acquire', number], got ['acquire', 1, 'read']"]
+
+
+def test_a_release_that_never_succeeded_is_noted_in_any_mode():
+    """A release that fails every time (a token compared in the wrong type) is the adapter's
+    mistake, which no verdict shows: the campaign says so in a note."""
+    from collections import Counter
+
+    from taala.vet import Tally
+
+    tally = Tally()
+    tally.ops = Counter({"acquire ok": 4, "release fail": 4})
+    assert tally.notes() and tally.notes()[0].startswith("none of 4 releases succeeded")
+    tally.ops = Counter({"acquire-read ok": 4, "release-read fail": 3, "release-read ok": 1})
+    assert tally.notes() == []
+    tally.ops = Counter({"acquire fail": 4})  # nothing held, nothing to release: nothing to say
+    assert tally.notes() == []

@@ -155,7 +155,9 @@ def _expectation_line(campaign) -> Text | None:
         why = "interrupted" if campaign.interrupted else "inconclusive"
         return Text(f"declared {campaign.expected} under {', '.join(campaign.faults)}: not tested ({why})")
     verdict = ("as declared", "green") if campaign.matched else ("NOT as declared", "bold red")
-    return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}: ", verdict)
+    classes = f" ({', '.join(campaign.expected_classes)})" if campaign.expected_classes else ""
+    bug = " (a bug class it does not declare)" if campaign.undeclared_bug else ""
+    return Text.assemble(f"declared {campaign.expected} under {', '.join(campaign.faults)}{classes}: ", verdict, bug)
 
 
 def _counter_lines(out: Console, campaign: Any) -> None:
@@ -225,6 +227,30 @@ def _liveness_line(campaign) -> Text | None:
 
 
 def _render_campaign(out: Console, campaign) -> None:
+    _verdict_lines(out, campaign)
+    if campaign.hunt is not None:
+        _hunt_lines(out, campaign.hunt)
+    for note in campaign.notes:
+        out.print(Text(f"note: {note}", style="yellow"))
+
+
+def _hunt_lines(out: Console, hunt: Any) -> None:
+    """What the hunt for a bug behind the first violation found (`taala.vet.hunt`)."""
+    looked = f"{hunt.examples} schedules in {hunt.elapsed_s:.1f} s"
+    if not hunt.violation:
+        out.print(Text(f"hunted for a bug behind it (a grant inside a valid lease, a foreign release): none found "
+                       f"in {looked}"))
+        return
+    out.print(Text.assemble(("BUG FOUND behind it", "bold red"), f" ({looked}); minimal schedule:"))
+    for n, line in enumerate(hunt.steps() or [], start=1):
+        out.print(Text(f"  {n}. {line}"))
+    if hunt.classification is not None:
+        out.print(_class_line(hunt.classification))
+    if hunt.reproducer:
+        out.print(Text(f"reproducer: {hunt.reproducer}   (re-run it: taala replay {hunt.reproducer})"))
+
+
+def _verdict_lines(out: Console, campaign) -> None:
     head = (f"{campaign.adapter}{with_workload({'workload': campaign.workload})} under {', '.join(campaign.faults)}: "
             f"{campaign.examples} schedules "
             f"in {campaign.elapsed_s:.1f} s, lease {campaign.ttl:g} s")

@@ -140,5 +140,6 @@ class Campaign:
             "classification": self.classification.to_dict() if self.classification else None,
             "damage": damage.explanation if damage else None,
             "damage_schedule": self.damage_schedule,
+            "notes": self.notes,
             "hunt": self.hunt.to_dict() if self.hunt is not None else None,
         }

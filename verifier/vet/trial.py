@@ -56,6 +56,19 @@ class Tally:
             reasons.append("no two clients ever contended for the lock")
         return reasons
 
+    def notes(self) -> list[str]:
+        """What looks wrong with the adapter rather than the lock, one line each: a release
+        that never once succeeded (e.g. a token compared as bytes with a client that
+        decodes replies to str) leaves every hold to its lease, which no verdict shows."""
+        released = sum(n for k, n in self.ops.items() if k.partition(" ")[0].partition("-")[0] == "release"
+                       and k.endswith(" ok"))
+        refused = sum(n for k, n in self.ops.items() if k.partition(" ")[0].partition("-")[0] == "release"
+                      and k.endswith(" fail"))
+        if refused and not released:
+            return [f"none of {refused} releases succeeded: does the adapter's release compare the token "
+                    "it was given with what the server holds, in the same type?"]
+        return []
+
     def _acquires(self, status: str | None = None) -> int:
         """Acquires in every mode (`acquire-read ok` counts), with `status` if given."""
         return sum(n for k, n in self.ops.items() if k.split(" ")[0].partition("-")[0] == "acquire"

@@ -93,6 +93,7 @@ def vet(
     campaign.ops = tally.ops
     campaign.probed, campaign.leaked = tally.probed, sorted(tally.leaked, key=len)
     campaign.doubled = tally.doubled
+    campaign.notes += tally.notes()
     campaign.elapsed_s = time.monotonic() - started
     return campaign
 
