@@ -23,12 +23,18 @@ class SeedRedisLock(Adapter):
     server_options = {"clock": True}
     expectations = {
         "none": safe("clients finish well inside the TTL, so the key never expires under a holder"),
-        "slow": unsafe("no renewal: a holder working past the TTL loses the lock without knowing"),
-        "pause": unsafe("TTL lock without fencing: a holder paused past its TTL still believes it holds the lock"),
-        "node-pause": unsafe("the server's clock keeps running while it is stopped: the lease expires under the holder"),
-        "clock": unsafe("Redis expires keys by wall clock: a forward jump ends the lease early"),
-        "kill": unsafe("a Redis restarted without persistence has forgotten the lock"),
-        "partition": unsafe("a holder cut off from Redis past its TTL cannot know the key expired and was taken"),
+        "slow": unsafe("no renewal: a holder working past the TTL loses the lock without knowing",
+                        classes=("past-lease",)),
+        "pause": unsafe("TTL lock without fencing: a holder paused past its TTL still believes it holds the lock",
+                        classes=("past-lease",)),
+        "node-pause": unsafe("the server's clock keeps running while it is stopped: the lease expires under the holder",
+                        classes=("past-lease",)),
+        "clock": unsafe("Redis expires keys by wall clock: a forward jump ends the lease early",
+                        classes=("past-lease", "state-lost")),
+        "kill": unsafe("a Redis restarted without persistence has forgotten the lock",
+                        classes=("past-lease", "state-lost")),
+        "partition": unsafe("a holder cut off from Redis past its TTL cannot know the key expired and was taken",
+                        classes=("past-lease",)),
         "connection-kill": safe("the key outlives the connection: dropping it changes nothing"),
     }
 

@@ -28,7 +28,8 @@ class SeedRedisUncheckedRelease(Adapter):
     server_options = {"clock": True}
     expectations = {
         "none": safe("only the holder releases, and it does so inside its TTL"),
-        "pause": unsafe("the paused holder's lease expires; its late DEL then deletes the next holder's lock"),
+        "pause": unsafe("the paused holder's lease expires; its late DEL then deletes the next holder's lock",
+                        classes=("past-lease", "foreign-release")),
         "node-pause": unsafe("the lease runs out while the node is stopped; the stale holder's DEL frees the next one's"),
         "clock": unsafe("a forward jump ends the lease early; the stale holder's DEL frees the next holder's lock"),
         "kill": unsafe("a restarted node has forgotten the lock; the stale holder's DEL frees the next holder's"),

@@ -30,7 +30,7 @@ from taala.vet.shrink import conclude_violation
 from taala.vet.trial import Trial
 
 HUNT_MIN_S = 10.0
-SHORT_LEASES = (0.5, 0.9)  # a fault that ends well inside the lease
+SHORT_LEASES = (0.6, 0.9)  # a fault that ends inside the lease
 LONG_LEASES = 2.0  # long enough for the lease to be gone, whatever its margins
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ def _reproducer(campaign: Campaign) -> dict[str, Any]:
         "schedule": campaign.schedule,
         "steps": campaign.steps(),
         "explanation": counterexample.explanation if counterexample else None,
+        "class": campaign.classification.kind if campaign.classification else None,
         "damage": campaign.to_dict()["damage"],
         "damage_schedule": campaign.damage_schedule,
         "history": campaign.run.history.to_dicts(),
@@ -142,17 +143,27 @@ class Replay:
     reproduced: int
     elapsed_s: float
     verdicts: list[bool]
+    classes: list[str | None] = field(default_factory=list)  # per run: its violation's class, if classified
+    expected_class: str | None = None  # the class the reproducer was saved with
+
+    @property
+    def same_class(self) -> int | None:
+        """Runs that reproduced the violation in the class it was saved with (None: unclassified)."""
+        if self.expected_class is None:
+            return None
+        return sum(1 for v, c in zip(self.verdicts, self.classes) if v and c == self.expected_class)
 
     def to_dict(self) -> dict[str, Any]:
         return {"adapter": self.adapter, "runs": self.runs, "reproduced": self.reproduced,
-                "elapsed_s": round(self.elapsed_s, 3)}
+                "elapsed_s": round(self.elapsed_s, 3), "class": self.expected_class,
+                "same_class": self.same_class}
 
 
 def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int = 10,
            progress: Progress | None = None) -> Replay:
     """Re-execute a reproducer's schedule `runs` times on fresh servers; count violations."""
     started = time.monotonic()
-    verdicts = []
+    verdicts, classes = [], []
     workload = get_workload(reproducer.get("workload", DEFAULT_WORKLOAD))
     target = load_target(reproducer["target"]) if reproducer.get("target") else None
     with Environment(adapter_cls, network=networked([s[0] for s in reproducer["schedule"]]), workload=workload,
@@ -161,6 +172,8 @@ def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int 
         for n in range(runs):
             _, verdict = trial(reproducer["schedule"])
             verdicts.append(verdict.violation)
+            classes.append(verdict.classification.kind if verdict.classification else None)
             if progress:
                 progress({"run": n + 1, "runs": runs, "reproduced": sum(verdicts)})
-    return Replay(adapter_cls.name, runs, sum(verdicts), time.monotonic() - started, verdicts)
+    return Replay(adapter_cls.name, runs, sum(verdicts), time.monotonic() - started, verdicts, classes,
+                  reproducer.get("class"))

@@ -1,0 +1,53 @@
+"""A control for the violation classes: a Redis lock whose lease is shorter than it says.
+
+It is the talk's Redis lock (`seed-redis`) with one mistake that real libraries have made:
+the lease goes to Redis as whole seconds (`SET key token NX EX int(ttl)`), so a 1.9 s lease
+is applied as 1 s. The lock claims the lease it was given, and a holder that pauses for
+0.6 of it (a fault *shorter* than the lease) finds its key taken while its lease is, by the
+lock's own word, still valid: the class `bug` (`taala.checker.lease`), which a campaign
+must find behind the lease's known weakness (`taala.vet.hunt`) and tell apart from it.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+from taala import redis_client
+from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._redis import RELEASE_IF_OWNER
+from taala.checker.lease import LeaseTerms
+
+
+class RedisFloorLease(Adapter):
+    name = "redis-floor-lease"
+    summary = "control: SET NX EX int(ttl), a lease rounded down to whole seconds; grants inside the lease it claims"
+    backend = "redis"
+    min_ttl = 1.9  # applied as 1 s: nearly half the lease is missing
+    expectations = {
+        "none": safe("clients finish well inside even the rounded-down lease"),
+        "pause": unsafe("a holder paused past the applied lease loses the key inside the lease it was promised",
+                        classes=("past-lease", "bug")),
+    }
+
+    @classmethod
+    def lease_terms(cls, ttl: float) -> LeaseTerms:
+        # What it claims (the bug is that Redis applies less): the classifier holds it to that.
+        return LeaseTerms(ttl, ttl, session_bound=False, failover_extends=False)
+
+    def __init__(self, addresses, *, ttl, client, resource=None):
+        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
+        self.redis = redis_client(addresses[0])
+        self._release = self.redis.register_script(RELEASE_IF_OWNER)
+
+    def acquire(self, key):
+        token = str(uuid.uuid4())
+        if self.redis.set(key, token, nx=True, ex=max(1, math.floor(self.ttl))):
+            return token
+        return None
+
+    def release(self, key, token):
+        return bool(self._release(keys=[key], args=[token]))
+
+    def close(self):
+        self.redis.close()
