@@ -67,8 +67,11 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, taala_
         if not found_at and event.get("phase") == "shrinking":
             found_at.append(event["elapsed_s"])
 
+    # The hunt for a bug behind the first violation runs where the declaration names the
+    # classes it admits (elsewhere it would only lengthen CI without a claim to hold).
+    hunt = None if expected.classes is not None else 0.0
     campaign = vet(cls, [fault], budget=budget, shrink_budget=SHRINK_BUDGET_S * slowness * taala_budget, store=tmp_path,
-                   progress=progress, seed=taala_seed)
+                   progress=progress, seed=taala_seed, hunt=hunt)
     _record_finding(campaign, fault, expected.verdict, found_at, taala_seed)
     assert campaign.outcome != "inconclusive", f"{adapter} under {fault} tested nothing: {campaign.reasons}"
     if expected.safe:
@@ -78,6 +81,9 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, taala_
         )
         return
     assert campaign.violation, f"{adapter} should break under {fault} ({expected.reason}); {campaign.examples} schedules found nothing"
+    assert not campaign.undeclared_bug, (
+        f"{adapter} under {fault} showed a bug class its declaration {expected.classes} does not admit: "
+        f"{(campaign.hunt if campaign.hunt is not None and campaign.hunt.violation else campaign).classification.headline()}")
     size = counts(campaign.schedule, campaign.clients)
     # a lock admitting several holders needs one more client than it admits (`Adapter.clients`)
     assert size["clients"] <= cls.clients and size["operations"] <= 6, f"not shrunk: {campaign.schedule}"
