@@ -66,7 +66,8 @@ class SeatLocks(Adapter):
                           "a slow link can deliver the grant after the lease has already been taken over"),
     }
 
-    # expires NOW(6) + ttl (microseconds) by the server's clock, taken over only once NOW(6) is past it; rows outlive sessions
+    # expires at NOW(6) + ttl (microseconds, the server's clock), taken over only once NOW(6) is past it;
+    # the row outlives sessions
     @classmethod
     def lease_terms(cls, ttl):
         return LeaseTerms(ttl, ttl, session_bound=False, failover_extends=False)

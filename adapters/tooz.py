@@ -97,7 +97,8 @@ class ToozLock(Adapter):
     lease: ClassVar[Callable[[int], LeaseTerms]]  # the lease the driver's lock gets for a timeout of `seconds`
 
     # the driver's lease for the whole seconds tooz reads; the heart renews it every half lease
-    # (tooz/coordination.py Heart: it waits half of min(lock_timeout, membership_timeout))
+    # (tooz/coordination.py Heart: after each beat it waits half of what is left of min(lock_timeout,
+    # membership_timeout), the driver's heartbeat() answer)
     @classmethod
     def lease_terms(cls, ttl):
         seconds = whole_seconds(ttl)

@@ -31,7 +31,7 @@ expires a session in the first tick bucket after its last touch plus the timeout
 (`ExpiryQueue.roundToNextInterval`), and a touch at a follower (a ping: kazoo pings every
 third of the session, and any request counts) reaches the leader only with the follower's
 answer to the leader's next ping, every half tick (`Leader.lead`); a request forwarded by a
-follower touches nothing on the way (`LeaderZooKeeperServer.submitLearnerRequest`). So a
+follower is not a touch at the leader (`LeaderZooKeeperServer.submitLearnerRequest`). So a
 session lasts at most timeout + 1.5 ticks after its holder last reached a server, but the
 session is older than the acquire: a holder that was paused or cut off just before it
 acquires may hold a session that the leader expires right after the grant, before the
