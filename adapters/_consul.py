@@ -11,9 +11,12 @@ that reason. Without servers taala controls, only client faults apply (none, slo
 from __future__ import annotations
 
 import json
+import math
 import os
 import urllib.error
 import urllib.request
+
+from taala.adapter import LeaseTerms
 
 ENV = "CONSUL_HTTP_ADDR"
 DEFAULT = "127.0.0.1:8500"
@@ -37,6 +40,20 @@ def unavailable() -> str | None:
     if not leader:
         return f"the Consul agent at {address} has no leader yet"
     return None
+
+
+def session_ttl(ttl: float) -> int:
+    """The session TTL the adapters ask for: whole seconds, at least Consul's shortest, 10 s."""
+    return max(10, math.ceil(ttl))
+
+
+def session_lease(ttl: float, *, renews: bool) -> LeaseTerms:
+    """The lease of a key held by a session of TTL S = `session_ttl(ttl)`: Consul invalidates the
+    session 2 S after its creation or last renewal (agent/consul/session_ttl.go: the timer is
+    the TTL times `SessionTTLMultiplier` = 2; only S is promised), and a KV acquire renews
+    nothing. The session is older than the acquire, so nothing bounds the lease left at a grant
+    from below (0); Consul resets session timers on a leader failover."""
+    return LeaseTerms(0.0, 2.0 * session_ttl(ttl), renews=renews, session_bound=False, failover_extends=True)
 
 
 def client(ttl: float):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import zlib
 from typing import Any, ClassVar
 
-from taala.adapter import Adapter
+from taala.adapter import Adapter, LeaseTerms
 
 CONNECT_TIMEOUT = 5
 
@@ -91,6 +91,12 @@ class PostgresLock(Adapter):
     backend = "postgres"
     requires = ("psycopg",)
     schema: ClassVar[tuple[str, ...]] = ()  # statements run on every (re)connect
+
+    # advisory and row locks belong to the session (or its open transaction): no lease; the server
+    # frees them when the session ends (connection dropped, backend killed, client dead)
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=True)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

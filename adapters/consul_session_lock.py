@@ -22,7 +22,6 @@ No Consul agent on this machine: complete, but skipped here (see `_consul.py`).
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import uuid
 
@@ -47,6 +46,11 @@ class ConsulSessionLock(Adapter):
         "pause": unsafe("a holder paused past its session's invalidation and the lock delay still believes it holds the key"),
     }
 
+    # the client's session is the lease, renewed every half TTL by its thread (see _consul.session_lease)
+    @classmethod
+    def lease_terms(cls, ttl):
+        return _consul.session_lease(ttl, renews=True)
+
     @classmethod
     def unavailable(cls) -> str | None:
         return _consul.unavailable()
@@ -54,7 +58,7 @@ class ConsulSessionLock(Adapter):
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
         self.consul = _consul.client(ttl)
-        self.session_ttl = max(10, math.ceil(ttl))
+        self.session_ttl = _consul.session_ttl(ttl)
         self.session = self.consul.session.create(name=f"taala-c{client}", behavior="release",
                                                   ttl=self.session_ttl, lock_delay=LOCK_DELAY_S)
         self._stop = threading.Event()

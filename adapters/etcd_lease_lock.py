@@ -27,6 +27,7 @@ import math
 import uuid
 
 from taala.adapter import Adapter, host_port, safe, unsafe
+from taala.adapters import _etcd as etcd
 
 
 def _b64(text: str) -> str:
@@ -49,6 +50,11 @@ class EtcdLeaseLock(Adapter):
         "partition": unsafe("a holder cut off past its lease cannot know the key expired and was taken"),
         "node-partition": unsafe("no keepalive: a holder that outlasts its lease while a node is cut off loses the key"),
     }
+
+    # a fresh lease of ceil(ttl) s granted inside each acquire, never kept alive (see _etcd.py)
+    @classmethod
+    def lease_terms(cls, ttl):
+        return etcd.lease(math.ceil(ttl))
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -36,7 +36,8 @@ import base64
 import math
 import threading
 
-from taala.adapter import Adapter, host_port, safe, unsafe
+from taala.adapter import Adapter, host_port, keepalive_promise, safe, unsafe
+from taala.adapters import _etcd as etcd
 
 
 def _b64(text: str) -> str:
@@ -61,6 +62,12 @@ class EtcdLock(Adapter):
         "partition": unsafe("a holder cut off past its lease cannot renew it, nor learn that its key expired"),
         "node-partition": unsafe("a holder whose one node is cut off from the quorum cannot renew its lease: the key expires"),
     }
+
+    # a fresh lease of ceil(ttl) s granted inside each acquire, kept alive by the thread every third of it
+    @classmethod
+    def lease_terms(cls, ttl):
+        seconds = math.ceil(ttl)
+        return etcd.lease(seconds, renew_every=keepalive_promise(seconds / 3, seconds))
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -24,7 +24,7 @@ import fcntl
 import os
 import uuid
 
-from taala.adapter import Adapter, safe
+from taala.adapter import Adapter, LeaseTerms, safe
 from taala.adapters._files import lock_path, prune
 
 
@@ -37,6 +37,11 @@ class FcntlFlock(Adapter):
         "slow": safe("no lease: a slow holder keeps the lock until it releases"),
         "pause": safe("no lease: a paused (SIGSTOP) holder's descriptor stays open, so the kernel keeps its lock"),
     }
+
+    # the kernel holds the flock until the descriptor closes: no lease; the holder's death closes it
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=True)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

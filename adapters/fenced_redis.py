@@ -17,7 +17,7 @@ import uuid
 
 from taala import redis_client
 from taala.adapter import Adapter, safe
-from taala.adapters._redis import RELEASE_IF_OWNER
+from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
 
 
 class FencedRedisLock(Adapter):
@@ -37,6 +37,11 @@ class FencedRedisLock(Adapter):
         "latency": safe("a token granted late is still ordered: stale ones are rejected"),
         "connection-kill": safe("the key and the token counter outlive the connection"),
     }
+
+    # the seed's SET NX PX ttl lock: the token fences the resource, not the lease
+    @classmethod
+    def lease_terms(cls, ttl):
+        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -21,7 +21,7 @@ server dropped it (see `_mysql.py`).
 
 from __future__ import annotations
 
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
 from taala.adapters._mysql import Session
 
 
@@ -43,6 +43,11 @@ class MariaDBGetLock(Adapter):
         "partition": safe("the session outlives a cut-off (TCP stays up): the lock stays held, waiters wait"),
         "latency": safe("nothing expires: a slow network only makes acquires and releases slower"),
     }
+
+    # GET_LOCK belongs to the server session: no lease; freed when the session ends
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=True)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

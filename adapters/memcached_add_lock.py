@@ -14,6 +14,12 @@ items 1.63 s). So the adapter stores `expire = ceil(ttl) + 1`: the lease really 
 `ttl` and `ttl + 1` s, never less than the runner's lease; `min_ttl` is 1 s, and `timing`
 names that true lease (up to 2 leases at ttl = 1 s). No renewal, no fencing: a TTL lock.
 
+Not quite never: the tick is a libevent timer re-armed one second after each run
+(memcached.c `clock_handler`), so it drifts later by the event loop's latency, and the tick
+whose drift carries it over a whole second sets the clock two seconds on: an item stored in
+the second before it lives (e - 2, e - 1]. `lease_terms` declares that bound
+(`expiry_lease`), not the usual one.
+
 The client never retries (pymemcache does not), and answers are read (`noreply=False`): a
 timed-out `add` raises, so its outcome is unknown, never assumed.
 """
@@ -23,9 +29,17 @@ from __future__ import annotations
 import math
 import uuid
 
-from taala.adapter import Adapter, host_port, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, host_port, safe, unsafe
 
 TIMEOUT = 2.0  # socket timeout (s): only matters when the server does not answer
+
+
+def expiry_lease(expire: int) -> LeaseTerms:
+    """The lease of an item stored with a relative `expire` (whole seconds): gone at most `expire`
+    s later, and at least `expire - 2` (one tick of memcached's clock may count two seconds:
+    see the module docstring). One server whose clock catches up after a pause; the item
+    outlives its connection."""
+    return LeaseTerms(float(max(0, expire - 2)), float(expire), session_bound=False, failover_extends=False)
 
 
 class MemcachedAddLock(Adapter):
@@ -45,6 +59,11 @@ class MemcachedAddLock(Adapter):
         "partition": unsafe("a holder cut off past its expiry cannot know the key expired and was taken"),
         "latency": unsafe("no renewal: while slow round trips stretch the holder's turn, the item expires under it"),
     }
+
+    # add(..., expire=ceil(ttl) + 1): whole seconds on memcached's one-second clock; no renewal
+    @classmethod
+    def lease_terms(cls, ttl):
+        return expiry_lease(math.ceil(ttl) + 1)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

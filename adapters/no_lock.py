@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 
-from taala.adapter import Adapter, unsafe
+from taala.adapter import Adapter, LeaseTerms, unsafe
 
 
 class NoLock(Adapter):
@@ -16,6 +16,11 @@ class NoLock(Adapter):
     summary = "no lock: unprotected check-then-act (seed M1), the negative control"
     backend = None
     expectations = {"none": unsafe("nothing excludes anybody: two clients enter together")}
+
+    # nothing to expire and no server: every overlap is the lock's (absent) doing
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=False)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

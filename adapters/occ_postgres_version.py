@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
 from taala.adapters._postgres import Session
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS taala_cabs (id text PRIMARY KEY, holder text, version bigint NOT NULL)"
@@ -40,6 +40,11 @@ class PostgresVersionCas(Adapter):
         "connection-kill": safe("the row outlives the connection; an UPDATE cut off mid-way is unknown, never doubled"),
         "kill": unsafe("a server restarted empty has forgotten the row: version 0 is free again"),
     }
+
+    # the row is held until handed back: no lease, and it outlives every connection
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=False)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import uuid
 
 from taala import redis_client
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
 
 
 def parse(raw: str | None) -> tuple[str, int]:
@@ -46,6 +46,11 @@ class RedisVersionCas(Adapter):
         "connection-kill": safe("the record outlives the connection; a CAS cut off mid-way is unknown, never doubled"),
         "kill": unsafe("a Redis restarted without persistence has forgotten the record: version 0 is free again"),
     }
+
+    # the record is held until handed back: no lease, and it outlives every connection
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=False)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

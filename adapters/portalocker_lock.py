@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 
-from taala.adapter import Adapter, safe
+from taala.adapter import Adapter, LeaseTerms, safe
 from taala.adapters._files import lock_path, prune
 
 
@@ -38,6 +38,11 @@ class PortalockerLock(Adapter):
         "slow": safe("no lease: a slow holder keeps the lock until it releases; waiters time out"),
         "pause": safe("no lease: a paused (SIGSTOP) holder's file stays open, so the kernel keeps its lock"),
     }
+
+    # portalocker's flock: held until release closes the file or the holder dies; no lease
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=True)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -24,7 +24,7 @@ connections are its own, built from `redis_kwargs`.
 
 from __future__ import annotations
 
-from taala.adapter import Adapter, host_port, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, host_port, safe, unsafe
 
 
 class PortalockerRedisLock(Adapter):
@@ -45,6 +45,14 @@ class PortalockerRedisLock(Adapter):
         "slow": safe("no lease: a slow holder's keep-alive thread answers probes while it works"),
         "pause": unsafe("a paused holder cannot answer a waiter's probe: its connection is killed and the lock taken; it still believes"),
     }
+
+    # no expiry: a contender publishes a probe after its acquire began and kills a holder that leaves it
+    # unanswered for unavailable_timeout = ttl (portalocker/redis.py _collect_lock_holders), so no grant
+    # comes sooner than ttl after the holder subscribed, nor a silent holder kept longer than a probe's
+    # ttl; its keep-alive thread answers while it runs; its subscription dies with its connection
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms(ttl, ttl, renews=True, session_bound=True, failover_extends=False)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._redis import key_lease
 
 
 class PotteryRedlock(Adapter):
@@ -57,6 +58,11 @@ class PotteryRedlock(Adapter):
         "clock": unsafe("forward jumps on 3 of 5 nodes expire the key on a majority: the lock is granted twice"),
         "kill": unsafe("3 of 5 nodes restarted empty forget the key: a new majority is granted to a second client"),
     }
+
+    # SET NX PX int(auto_release_time * 1000) on each master (pottery/redlock.py:282); late SETs land on a minority only
+    @classmethod
+    def lease_terms(cls, ttl):
+        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -25,9 +25,11 @@ fault still produces two holders.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from taala import redis_client
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, keepalive_promise, safe, unsafe
+from taala.adapters._redis import key_lease
 
 
 class PythonRedisLock(Adapter):
@@ -46,6 +48,14 @@ class PythonRedisLock(Adapter):
         "clock": unsafe("Redis expires keys by wall clock: a forward jump ends the lease early"),
         "kill": unsafe("a Redis restarted without persistence has forgotten the lock"),
     }
+
+    # SET NX EX ceil(ttl), whole seconds (redis_lock/__init__.py:147, :232); the renewal thread extends it
+    # every 2/3 of it (:168, :278), less often than every half lease: renewed, with no interval promised
+    @classmethod
+    def lease_terms(cls, ttl):
+        seconds = math.ceil(ttl)
+        every = keepalive_promise(seconds * 2 / 3, seconds) if cls.auto_renewal else None
+        return replace(key_lease(seconds), renews=cls.auto_renewal, renew_every=every)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._redis import key_lease
 
 
 class RedisPyLock(Adapter):
@@ -33,6 +34,11 @@ class RedisPyLock(Adapter):
         "clock": unsafe("Redis expires keys by wall clock: a forward jump ends the lease early"),
         "kill": unsafe("a Redis restarted without persistence has forgotten the lock"),
     }
+
+    # redis-py Lock(timeout=ttl) sends SET NX PX int(ttl * 1000) (redis/lock.py do_acquire); no renewal
+    @classmethod
+    def lease_terms(cls, ttl):
+        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
 from taala.adapters._mysql import Session
 from taala.adapters.seed_seat_locks import SEAT, train_id
 
@@ -65,6 +65,12 @@ class SeatLocks(Adapter):
         "latency": unsafe("the lease starts on the server half a round trip before the holder hears of it: "
                           "a slow link can deliver the grant after the lease has already been taken over"),
     }
+
+    # expires at NOW(6) + ttl (microseconds, the server's clock), taken over only once NOW(6) is past it;
+    # the row outlives sessions
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms(ttl, ttl, session_bound=False, failover_extends=False)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

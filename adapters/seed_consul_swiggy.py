@@ -44,6 +44,11 @@ class SeedConsulSwiggy(Adapter):
         "none": unsafe("F8: a second goroutine acquiring with the coordinator's own session is granted the held key"),
     }
 
+    # the coordinator's session is the lease, created before any acquire and never renewed (F7)
+    @classmethod
+    def lease_terms(cls, ttl):
+        return _consul.session_lease(ttl, renews=False)
+
     @classmethod
     def unavailable(cls) -> str | None:
         return _consul.unavailable()
@@ -55,7 +60,7 @@ class SeedConsulSwiggy(Adapter):
 
     def _coordinator_session(self, resource, ttl):
         mine = self.consul.session.create(name="swiggy-coordinator", behavior="release",
-                                          ttl=max(10, math.ceil(ttl)), lock_delay=max(1, math.ceil(ttl / 2)))
+                                          ttl=_consul.session_ttl(ttl), lock_delay=max(1, math.ceil(ttl / 2)))
         if resource is None:
             return mine
         shared = redis_client(resource, timeout=2.0)

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
 from taala.adapters._mysql import Session
 from taala.adapters.seed_seat_locks import SEAT, train_id
 
@@ -98,6 +98,11 @@ class SeedIrctcGetLock(Adapter):
         "connection-kill": unsafe("the server ends the dropped session and frees its lock; the holder still believes"),
         "query-kill": unsafe("a killed GET_LOCK returns NULL, which the seed's procedure takes for success (M10)"),
     }
+
+    # GET_LOCK(name, 1) in a loop: the named lock belongs to the server session, no lease
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=True)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 
 from taala import redis_client
-from taala.adapter import Adapter, unsafe
+from taala.adapter import Adapter, LeaseTerms, unsafe
 from taala.adapters.occ_redis_watch import parse
 
 
@@ -31,6 +31,11 @@ class SeedOlaCas(Adapter):
     expectations = {
         "none": unsafe("compare and write are separate round trips: two rides that read the same version both assign the cab"),
     }
+
+    # the cab is assigned until handed back: no lease, and the record outlives every connection
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms.unleased(session_bound=False)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

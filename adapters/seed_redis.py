@@ -13,7 +13,7 @@ import uuid
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER
+from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
 
 
 class SeedRedisLock(Adapter):
@@ -37,6 +37,11 @@ class SeedRedisLock(Adapter):
                         classes=("past-lease",)),
         "connection-kill": safe("the key outlives the connection: dropping it changes nothing"),
     }
+
+    # SET NX PX ttl: Redis expires the key ttl after the SET; no renewal
+    @classmethod
+    def lease_terms(cls, ttl):
+        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

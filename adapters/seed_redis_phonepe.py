@@ -31,7 +31,7 @@ import time
 
 from taala import redis_client
 from taala.adapter import Adapter, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER
+from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
 
 # Every client is a request of the same user: one lock key, one token namespace.
 USER_ID = "user"
@@ -49,6 +49,11 @@ class SeedRedisTimestampLock(Adapter):
         "clock": unsafe("token collisions need no fault; a forward jump also ends the lease early"),
         "kill": unsafe("token collisions need no fault; a restarted node has also forgotten the lock"),
     }
+
+    # SET NX PX ttl, as seed-redis (its flaw is the release, which the classifier names)
+    @classmethod
+    def lease_terms(cls, ttl):
+        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -19,6 +19,7 @@ import uuid
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._redis import key_lease
 
 
 class SeedRedisUncheckedRelease(Adapter):
@@ -34,6 +35,11 @@ class SeedRedisUncheckedRelease(Adapter):
         "clock": unsafe("a forward jump ends the lease early; the stale holder's DEL frees the next holder's lock"),
         "kill": unsafe("a restarted node has forgotten the lock; the stale holder's DEL frees the next holder's"),
     }
+
+    # SET NX PX ttl, as seed-redis (its flaw is the release by DEL, which the classifier names)
+    @classmethod
+    def lease_terms(cls, ttl):
+        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

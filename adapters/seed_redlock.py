@@ -46,7 +46,7 @@ import time
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER
+from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,11 @@ class SeedRedlock(Adapter):
         "clock": unsafe("forward jumps on 3 of 5 nodes expire the key on a majority: the lock is granted twice"),
         "kill": unsafe("3 of 5 nodes restarted empty forget the key: a new majority is granted to a second client"),
     }
+
+    # each master's key is SET NX PX ttl within the acquire's last attempt; a majority's lease is one key's
+    @classmethod
+    def lease_terms(cls, ttl):
+        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

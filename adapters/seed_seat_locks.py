@@ -30,7 +30,7 @@ import math
 import uuid
 import zlib
 
-from taala.adapter import Adapter, unsafe
+from taala.adapter import Adapter, LeaseTerms, unsafe
 from taala.adapters._mysql import Session
 
 SEAT = "S1-25"  # the talk's seat
@@ -70,6 +70,13 @@ class SeedSeatLocks(Adapter):
     expectations = {
         "none": unsafe("no unique key: ON DUPLICATE KEY UPDATE never fires, every INSERT 'wins' and nobody checks"),
     }
+
+    # expires at the second-truncated NOW() + L (L = ceil(ttl)) and a takeover needs a later second's
+    # NOW() past it: (L, L + 1] s after the INSERT, had the ODKU ever fired (it never does: no unique key)
+    @classmethod
+    def lease_terms(cls, ttl):
+        seconds = float(max(1, math.ceil(ttl)))
+        return LeaseTerms(seconds, seconds + 1, session_bound=False, failover_extends=False)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -62,15 +62,27 @@ import contextlib
 import math
 import sys
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
 
-from taala.adapter import Adapter, safe, session_user, unsafe
+from taala.adapter import Adapter, LeaseTerms, keepalive_promise, safe, session_user, unsafe
+from taala.adapters import _etcd as etcd
 from taala.adapters import _files
+from taala.adapters._redis import key_lease
+from taala.adapters.memcached_add_lock import expiry_lease
+from taala.adapters.zookeeper_lock import session_lease
 
 PAUSE = unsafe("TTL lock without fencing: a holder paused past its lease (heart frozen too) still believes it holds the lock")
 SLOW = unsafe("no renewal without the heartbeat: a holder working past its lease loses the lock without knowing")
 SLOW_HEART = safe("the heart renews the lease every half lease while the holder works")
 NONE = safe("holders finish well inside the lease (or no lease at all)")
+SESSION = LeaseTerms.unleased(session_bound=True)  # a lock that lives as long as its session (or process)
+
+
+def whole_seconds(ttl: float) -> int:
+    """What the adapters pass as tooz's `timeout`, which tooz reads with int(): ceil(ttl), at least 1."""
+    return max(1, math.ceil(ttl))
 
 
 class ToozLock(Adapter):
@@ -82,6 +94,18 @@ class ToozLock(Adapter):
     # tier already vets (redis-py-lock, memcached-add-lock, postgres-advisory, mariadb-get-lock)
     # and 1 s leases make each of their faults take minutes.
     tier: ClassVar[str] = "full"
+    lease: ClassVar[Callable[[int], LeaseTerms]]  # the lease the driver's lock gets for a timeout of `seconds`
+
+    # the driver's lease for the whole seconds tooz reads; the heart renews it every half lease
+    # (tooz/coordination.py Heart: after each beat it waits half of what is left of min(lock_timeout,
+    # membership_timeout), the driver's heartbeat() answer)
+    @classmethod
+    def lease_terms(cls, ttl):
+        seconds = whole_seconds(ttl)
+        terms = cls.lease(seconds)
+        if not cls.heartbeat:
+            return terms
+        return replace(terms, renews=True, renew_every=keepalive_promise(seconds / 2, terms.shortest))
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
@@ -89,7 +113,7 @@ class ToozLock(Adapter):
             raise ValueError(f"{self.name}: tooz reads its timeouts as whole seconds; use ttl >= {self.min_ttl:g}")
         from tooz import coordination
 
-        self.seconds = max(1, math.ceil(ttl))
+        self.seconds = whole_seconds(ttl)
         self.coordinator = coordination.get_coordinator(self.url(), f"taala-c{client}-{uuid.uuid4().hex[:8]}".encode())
         self.coordinator.start(start_heart=self.heartbeat)
         self.locks: dict[str, Any] = {}
@@ -119,7 +143,8 @@ class ToozLock(Adapter):
 
 
 def _define(name: str, driver: str, url, *, backend: str | None, nodes: int = 1, requires: tuple[str, ...],
-            min_ttl: float, expectations: dict, heartbeat: bool = False, summary: str) -> type[ToozLock]:
+            min_ttl: float, lease: Callable[[int], LeaseTerms], expectations: dict, heartbeat: bool = False,
+            summary: str) -> type[ToozLock]:
     cls = type(name.replace("-", "_"), (ToozLock,), {
         "__module__": __name__,
         "__firstlineno__": sys._getframe(1).f_lineno,  # the `_define` call: `taala adapters` shows it
@@ -127,7 +152,7 @@ def _define(name: str, driver: str, url, *, backend: str | None, nodes: int = 1,
         "name": name, "summary": summary, "driver": driver, "heartbeat": heartbeat, "backend": backend,
         "nodes": nodes, "requires": ("tooz", *requires), "min_ttl": min_ttl, "expectations": expectations,
         "timing": {"lease": 1.0, "heartbeat": 0.5} if heartbeat else {"lease": 1.0},
-        "url": lambda self: url(self),
+        "url": lambda self: url(self), "lease": staticmethod(lease),
     })
     globals()[cls.__name__] = cls
     return cls
@@ -138,6 +163,7 @@ for _hb in (False, True):
     _define("tooz-redis" + ("-heartbeat" if _hb else ""), "redis",
             lambda self: f"redis://{self.addresses[0]}?timeout={self.seconds}",
             backend="redis", requires=("redis",), min_ttl=1.0, heartbeat=_hb,
+            lease=key_lease,  # redis-py Lock(timeout=lock_timeout): SET NX PX, reacquire() PEXPIREs it
             summary="tooz redis driver: redis-py Lock (SET NX PX, Lua release)"
                     + (", renewed by tooz's heartbeat (reacquire)" if _hb else ", no heartbeat"),
             expectations={
@@ -153,6 +179,7 @@ for _hb in (False, True):
     _define("tooz-memcached" + ("-heartbeat" if _hb else ""), "memcached",
             lambda self: f"memcached://{self.addresses[0]}?timeout={self.seconds}",
             backend="memcached", requires=("pymemcache",), min_ttl=1.0, heartbeat=_hb,
+            lease=expiry_lease,  # add/touch with expire=lock_timeout on memcached's one-second clock
             summary="tooz memcached driver: add with whole-second expiry, get-then-delete release"
                     + (", touched by tooz's heartbeat" if _hb else ", no heartbeat"),
             expectations={
@@ -167,6 +194,7 @@ for _hb in (False, True):
 _define("tooz-postgresql", "postgresql",
         lambda self: f"postgresql://postgres@{self.addresses[0]}/postgres",
         backend="postgres", requires=("psycopg2",), min_ttl=0.0,
+        lease=lambda seconds: SESSION,  # pg_try_advisory_lock: the session's until unlocked or it ends
         summary="tooz postgresql driver: pg_try_advisory_lock on the lock's own session; no lease",
         expectations={
             "none": NONE,
@@ -179,6 +207,7 @@ _define("tooz-postgresql", "postgresql",
 _define("tooz-mysql", "mysql",
         lambda self: f"mysql://{session_user(self.client)}@{self.addresses[0]}/mysql",
         backend="mariadb", requires=("pymysql",), min_ttl=0.0,
+        lease=lambda seconds: SESSION,  # GET_LOCK: the session's until released or it ends
         summary="tooz mysql driver on MariaDB: GET_LOCK(name, 0) on the lock's own connection; no lease",
         expectations={
             "none": NONE,
@@ -191,6 +220,7 @@ _define("tooz-mysql", "mysql",
 _define("tooz-file", "file",
         lambda self: f"file://{_files.lock_dir()}/tooz",
         backend=None, requires=("fasteners",), min_ttl=0.0,
+        lease=lambda seconds: SESSION,  # fcntl.lockf (fasteners/process_mechanism.py): the process's until it dies
         summary="tooz file driver: fasteners InterProcessLock (a POSIX record lock) in a shared directory; no lease",
         expectations={
             "none": NONE,
@@ -203,6 +233,7 @@ _define("tooz-zookeeper", "zookeeper",
         lambda self: (f"zookeeper://{self.addresses[0]}?timeout={self.seconds}"
                       + "".join(f"&hosts={a}" for a in self.addresses[1:])),
         backend="zookeeper", nodes=3, requires=("kazoo",), min_ttl=2.0,
+        lease=session_lease,  # kazoo's Lock: the ephemeral node lives as long as the session (timeout)
         summary="tooz zookeeper driver: kazoo Lock on a 3-node ensemble; the lease is the session timeout",
         expectations={
             "none": NONE,
@@ -214,6 +245,7 @@ for _hb in (False, True):
     _define("tooz-etcd3" + ("-heartbeat" if _hb else ""), "etcd3+http",
             lambda self: f"etcd3+http://{self.addresses[0]}?timeout={self.seconds}&api_version=v3",
             backend="etcd", nodes=3, requires=("etcd3gw",), min_ttl=2.0, heartbeat=_hb,
+            lease=etcd.lease,  # a fresh etcd3gw lease of lock_timeout per acquire; the heart refresh()es it
             summary="tooz etcd3+http driver: etcd3gw lease + create_revision == 0 txn on 3 nodes"
                     + (", lease refreshed by tooz's heartbeat" if _hb else ", no heartbeat"),
             expectations={

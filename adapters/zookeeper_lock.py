@@ -25,6 +25,18 @@ Its `release()` then deletes nothing and still answers True.
 Reconnection is tuned as an application with short sessions must tune it: kazoo's default
 connection backoff (doubling up to an hour) can sleep past a 2 s session after a leader
 change, so the retry delay here is capped at a tenth of the session.
+
+The lease as the servers apply it (`session_lease`, every kazoo recipe's): the leader
+expires a session in the first tick bucket after its last touch plus the timeout
+(`ExpiryQueue.roundToNextInterval`), and a touch at a follower (a ping: kazoo pings every
+third of the session, and any request counts) reaches the leader only with the follower's
+answer to the leader's next ping, every half tick (`Leader.lead`); a request forwarded by a
+follower is not a touch at the leader (`LeaderZooKeeperServer.submitLearnerRequest`). So a
+session lasts at most timeout + 1.5 ticks after its holder last reached a server, but the
+session is older than the acquire: a holder that was paused or cut off just before it
+acquires may hold a session that the leader expires right after the grant, before the
+acquire's own touch arrives. Nothing bounds the lease left at a grant from below (0), and a
+new leader restarts every session's timeout.
 """
 
 from __future__ import annotations
@@ -32,7 +44,16 @@ from __future__ import annotations
 import re
 import uuid
 
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
+
+TICK_S = 0.5  # the ensemble's tickTime (taala.servers.zookeeper): sessions of 2 to 20 ticks
+
+
+def session_lease(seconds: float) -> LeaseTerms:
+    """The lease of an ephemeral znode: its client's session, of `seconds` as the server grants
+    it (clamped to 2..20 ticks), kept alive by kazoo's pings (see the module docstring)."""
+    granted = min(max(seconds, 2 * TICK_S), 20 * TICK_S)
+    return LeaseTerms(0.0, granted + 1.5 * TICK_S, renews=True, session_bound=False, failover_extends=True)
 
 
 class ZooKeeperLock(Adapter):
@@ -54,6 +75,11 @@ class ZooKeeperLock(Adapter):
         "kill": safe("a node restarted empty resyncs from the quorum; its clients reconnect elsewhere within the session"),
         "node-partition": safe("a node cut off from its peers drops its clients; they reconnect to the quorum within the session"),
     }
+
+    # the session (timeout = ttl) is the lease, as for every kazoo recipe below: see session_lease
+    @classmethod
+    def lease_terms(cls, ttl):
+        return session_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

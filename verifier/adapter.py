@@ -39,13 +39,25 @@ connects with `taala.redis_client(address)`, which never retries.
 chose): its lease, a renewal interval, a retry delay, a session timeout. The schedules'
 pauses, slow sections and waits are drawn just below and just above each of them.
 
+`lease_terms(ttl)` says what the *server* does with a grant in a run with lease `ttl`, as a
+`LeaseTerms` (`taala.checker.lease`): the shortest and longest time it keeps the grant,
+counted from the acquire (whole-second rounding, expiry sweeps and session buckets
+included), whether a keep-alive renews it and how often one is promised to land, whether
+it ends with the holder's session, and whether a server fault may restart it. The violation
+classifier tells the lease's known weakness (`past-lease`) from a bug with these numbers and
+the history alone, so its verdict is only as true as they are: read them off the library's
+and the server's source, never guess. The default, None, declares nothing, and every
+violation of such a lock stays `undetermined`. `keepalive_promise` is the `renew_every` a
+keep-alive of a given period may promise.
+
 Each adapter declares its expected verdict under each fault it claims to understand,
 with the reason in one line: `pytest verifier/` holds it to that declaration.
 
 Every adapter declares its `backend` (None for a lock with no server, such as a file
 lock): the default is `UNDECLARED`, which the registry refuses. The declarations are
 checked whenever an adapter is loaded (`Adapter.problems`): a `name`, `expectations`
-naming known faults, a `model` that `taala.models.get` reads, `modes` only with a model.
+naming known faults, a `model` that `taala.models.get` reads, `modes` only with a model,
+`lease_terms` answering for the leases the adapter supports, no shorter than its `timing`'s.
 """
 
 from __future__ import annotations
@@ -60,6 +72,10 @@ from typing import Any, ClassVar
 # and are re-exported here for adapters, which name their faults and users from this module.
 from taala.checker.lease import KINDS
 from taala.faults import FAULTS, session_user  # noqa: F401  (re-exported)
+
+# What an adapter's `lease_terms` returns: the classifier's (`taala.checker.lease`), re-exported
+# for adapters, which declare their terms from this module.
+from taala.checker.lease import LeaseTerms
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,13 @@ class Adapter:
         self.client = client
         self.resource = resource
 
+    @classmethod
+    def lease_terms(cls, ttl: float) -> LeaseTerms | None:
+        """The lease the server applies to a grant in a run with lease `ttl` (seconds, counted
+        from the acquire; see the module docstring). None: not declared, so the classifier
+        calls every violation `undetermined` rather than guess."""
+        return None
+
     def acquire(self, key: str) -> Any:
         raise NotImplementedError
 
@@ -168,7 +191,7 @@ class Adapter:
         elif cls.modes:
             problems.append(f"has `modes` {', '.join(map(str, cls.modes))} but no `model` to judge them by "
                             f"(e.g. model = \"rw-lock\")")
-        return problems
+        return problems + _lease_problems(cls)
 
     @classmethod
     def declaration_error(cls) -> str | None:
@@ -227,6 +250,44 @@ def _expectation_problems(expectations: Any) -> list[str]:
         problems.append(f"`expectations` name unknown violation class(es) {', '.join(sorted(map(str, classes - set(KINDS))))} "
                         f"(classes: {', '.join(KINDS)})")
     return problems
+
+
+# The leases `problems` asks `lease_terms` about (each raised to the adapter's `min_ttl`): the
+# quarter-second lease of most campaigns, a second, and the 10 s lease of `none` campaigns.
+LEASE_CHECKS = (0.25, 1.0, 10.0)
+
+
+def _lease_problems(cls: type[Adapter]) -> list[str]:
+    """`lease_terms` answers a `LeaseTerms` (or None: not declared) for the leases the adapter
+    supports, without raising; and a lease it declares lasts at least as long as the lease its
+    `timing` names: `timing["lease"]` leases is how long the adapter says its lease is, so a
+    server that never keeps a grant that long means the seconds are wrong (milliseconds, a
+    lease that ignores `ttl`) or the timing is. The first problem only: one line."""
+    floor = cls.min_ttl if isinstance(cls.min_ttl, (int, float)) else 0.0
+    lease = cls.timing.get("lease") if isinstance(cls.timing, dict) else None
+    for ttl in sorted({max(t, floor) for t in LEASE_CHECKS}):
+        try:
+            terms = cls.lease_terms(ttl)
+        except Exception as e:  # an adapter's mistake: say so in one line
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            return [f"`lease_terms({ttl:g})` raised {type(e).__name__}{': ' + first if first else ''}"]
+        if terms is None:
+            continue
+        if not isinstance(terms, LeaseTerms):
+            return [f"`lease_terms({ttl:g})` must return LeaseTerms(...) or None, not {terms!r}"]
+        if terms.leased and isinstance(lease, (int, float)) and terms.longest < lease * ttl * (1 - 1e-9):
+            return [f"`lease_terms({ttl:g})` says the server keeps a grant at most {terms.longest:g} s, "
+                    f"less than the {lease * ttl:g} s lease its `timing` names"]
+    return []
+
+
+def keepalive_promise(period: float, sure: float) -> float | None:
+    """The `renew_every` a keep-alive renewing every `period` seconds may promise, on a lease of
+    which `sure` seconds are certain (`LeaseTerms.shortest`): the period plus a quarter of the
+    lease for the renewal's own round trip and a scheduling stall of the renewing thread; None
+    (no promise) when the keep-alive leaves no clear headroom, renewing less often than every
+    half of the certain lease."""
+    return period + sure / 4 if 0 < period <= sure / 2 else None
 
 
 def _model_problems(model: Any) -> list[str]:

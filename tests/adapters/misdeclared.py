@@ -3,7 +3,7 @@ registry runs as it loads an adapter (`Adapter.problems`). Reachable by import p
 `taala vet tests.adapters.misdeclared:UnknownFault`; none gets as far as a server.
 """
 
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
 
 
 class _Lock(Adapter):
@@ -68,3 +68,39 @@ class TwoMistakes(_Lock):
 
 class NotAnAdapter:
     name = "not-an-adapter"
+
+
+class LeaseTermsRaise(_Lock):
+    """Its terms refuse a lease it supports (min_ttl is 0): a campaign's classifier would crash."""
+
+    name = "lease-terms-raise"
+
+    @classmethod
+    def lease_terms(cls, ttl):
+        if ttl != int(ttl):
+            raise ValueError(f"leases are whole seconds, not {ttl:g}\nsecond line")
+        return LeaseTerms(ttl, ttl)
+
+
+class LeaseTermsNotTerms(_Lock):
+    name = "lease-terms-not-terms"
+
+    @classmethod
+    def lease_terms(cls, ttl):
+        return (ttl, ttl)  # shortest, longest: but the classifier reads a LeaseTerms
+
+
+class LeaseIgnoresTtl(_Lock):
+    """A lease of 1 s whatever the runner's lease: shorter than `timing`'s at 10 s."""
+
+    name = "lease-ignores-ttl"
+
+    @classmethod
+    def lease_terms(cls, ttl):
+        return LeaseTerms(1.0, 1.0)
+
+
+class LeaseUndeclared(_Lock):
+    """Declares no lease terms: fine (its violations stay undetermined), not a mistake."""
+
+    name = "lease-undeclared"
