@@ -14,9 +14,8 @@ import math
 import uuid
 
 from taala import redis_client
-from taala.adapter import Adapter, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, safe, unsafe
 from taala.adapters._redis import RELEASE_IF_OWNER
-from taala.checker.lease import LeaseTerms
 
 
 class RedisFloorLease(Adapter):

@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from taala.checker.judge import Verdict, judge
-from taala.checker.lease import LeaseTerms
 from taala.faults import REGISTRY
 from taala.runner import Environment, Run, run
 
@@ -75,12 +74,6 @@ class Tally:
                    and (status is None or k.endswith(" " + status)))
 
 
-def lease_terms(adapter_cls: type, ttl: float) -> LeaseTerms | None:
-    """The adapter's declared lease terms for this lease, if it declares them."""
-    declared = getattr(adapter_cls, "lease_terms", None)  # (the declaration is new: adapters of
-    return declared(ttl) if declared is not None else None  # other packages may not have it yet)
-
-
 @dataclass
 class Trial:
     """Runs and judges schedules on `env` with the campaign's lease and clients."""
@@ -98,5 +91,5 @@ class Trial:
         if counted:
             self.tally.add(result)
         verdict = judge(result.history, fenced=adapter_cls.fenced, workload=self.env.workload,
-                        model=adapter_cls.model, terms=lease_terms(adapter_cls, self.ttl))
+                        model=adapter_cls.model, terms=adapter_cls.lease_terms(self.ttl))
         return result, verdict
