@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 
 from taala.checker.all_checks import check
 from taala.checker.lease import Classification, LeaseTerms, classify
-from taala.checker.result import CheckOutcome, CheckResult, Counterexample, HeldTogether
+from taala.checker.checks.overlap import overlapping
+from taala.checker.result import CheckOutcome, CheckResult, Counterexample
 from taala.history import History
 from taala.models import get as get_model
 from taala.models.cas_register import CasRegister
@@ -119,12 +120,16 @@ def judge(history: History, *, fenced: bool, time_limit: float = 10.0, workload:
 
 
 def _classified(lock_part: History, lock: CheckResult, terms: LeaseTerms | None) -> Classification | None:
-    """The overlap check's two holders, classified (`taala.checker.lease`)."""
+    """Why two clients held the lock at once (`taala.checker.lease`): the first overlap's
+    class, unless a later overlap of the run is shown to be a bug (a holder that outlived
+    its lease may then remove the next holder's lock: the first overlap is the known
+    weakness, the next one the bug)."""
     overlap = lock.checks.get("overlap")
-    facts = overlap.counterexample.facts if overlap is not None and overlap.counterexample is not None else None
-    if terms is None or not isinstance(facts, HeldTogether):
+    if terms is None or overlap is None or overlap.valid is not False or lock.model.lock is None:
         return None
-    return classify(lock_part, facts.earlier, facts.later, terms)
+    found = [classify(lock_part, earlier, later, terms)
+             for earlier, later in overlapping(lock_part.operations(), lock.model.lock)]
+    return next((c for c in found if c.is_bug), found[0] if found else None)
 
 
 def _without_tokens(history: History) -> History:

@@ -28,15 +28,8 @@ MAX_REPORTED = 10
 
 def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
     all_holds, uncertain = holds(ops, lock)
-    by_key: dict = defaultdict(list)
-    for h in all_holds:
-        by_key[h.key].append(h)
-    conflicts: list[tuple[Hold, Hold]] = []
-    total = 0
-    for key_holds in by_key.values():
-        found = _conflicts(key_holds, lock.capacity)
-        total += len(found)
-        conflicts.extend(found[: MAX_REPORTED - len(conflicts)])
+    found = _every_conflict(all_holds, lock.capacity)
+    total, conflicts = len(found), found[:MAX_REPORTED]
     details = {"holds": len(all_holds), "uncertain_acquires": uncertain, "overlaps": total}
     if not conflicts:
         return CheckOutcome("overlap", True, None, details)
@@ -51,6 +44,20 @@ def check(ops: Sequence[Operation], lock: LockSemantics) -> CheckOutcome:
     facts = HeldTogether(first.acquire, first.release, second.acquire, first.shared, second.shared, lock.capacity)
     ce = Counterexample("overlap", text, ops_involved, key=first.key, prefix_end=second.acquire.completion.index, facts=facts)
     return CheckOutcome("overlap", False, ce, details)
+
+
+def overlapping(ops: Sequence[Operation], lock: LockSemantics) -> list[tuple[Operation, Operation]]:
+    """Every overlap as (earlier holder's acquire, later holder's acquire), key by key in
+    order: the first is the check's counterexample; a later one may tell more (after a
+    holder outlived its lease, the next holder's lock removed by that holder's release)."""
+    return [(a.acquire, b.acquire) for a, b in _every_conflict(holds(ops, lock)[0], lock.capacity)]
+
+
+def _every_conflict(all_holds: list[Hold], capacity: int) -> list[tuple[Hold, Hold]]:
+    by_key: dict = defaultdict(list)
+    for h in all_holds:
+        by_key[h.key].append(h)
+    return [pair for key_holds in by_key.values() for pair in _conflicts(key_holds, capacity)]
 
 
 def _conflicts(key_holds: list[Hold], capacity: int) -> list[tuple[Hold, Hold]]:
