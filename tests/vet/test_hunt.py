@@ -77,3 +77,18 @@ def test_a_lease_shorter_than_claimed_is_found_as_a_bug_and_replays_in_its_class
     assert campaign.matched is True  # its declaration admits the bug: it is a control
     again = replay(get("redis-floor-lease"), load_reproducer(found.reproducer), runs=5)
     assert again.expected_class == BUG and again.same_class >= 4, again.to_dict()
+
+
+def test_a_release_that_removes_the_next_holders_lock_is_hunted_down_behind_the_lease(tmp_path):
+    """The talk's lock released by a plain DEL: the first violation is the lease's known
+    weakness; the hunt behind it finds the foreign release, which replays in its class."""
+    adapter = get("seed-redis-unchecked-release")
+    campaign = vet(adapter, ["pause"], budget=60, store=tmp_path, seed=1)
+    # the first is the known weakness (or, this close to the lease's end, undetermined): no bug yet
+    assert campaign.classification is not None and not campaign.classification.is_bug, campaign.to_dict()
+    hunt = campaign.hunt
+    assert hunt is not None and hunt.violation, campaign.to_dict()
+    assert hunt.classification.kind == FOREIGN_RELEASE, hunt.classification.headline()
+    assert campaign.matched is True  # declared: ("past-lease", "foreign-release")
+    again = replay(adapter, load_reproducer(hunt.reproducer), runs=5)
+    assert again.same_class >= 4, again.to_dict()
