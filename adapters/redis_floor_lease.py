@@ -13,15 +13,16 @@ from __future__ import annotations
 import math
 import uuid
 
-from taala import redis_client
-from taala.adapter import Adapter, LeaseTerms, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER
+from taala.adapter import safe, unsafe
+from taala.adapters.seed_redis import SeedRedisLock
 
 
-class RedisFloorLease(Adapter):
+class RedisFloorLease(SeedRedisLock):
+    """`seed-redis`, lease terms included (it claims the lease it was given), but for the
+    whole seconds its acquire sends."""
+
     name = "redis-floor-lease"
     summary = "control: SET NX EX int(ttl), a lease rounded down to whole seconds; grants inside the lease it claims"
-    backend = "redis"
     min_ttl = 2.9  # applied as 2 s: the second grant can land a quarter second inside the lease
     expectations = {
         "none": safe("clients finish well inside even the rounded-down lease"),
@@ -29,24 +30,8 @@ class RedisFloorLease(Adapter):
                         classes=("past-lease", "bug")),
     }
 
-    @classmethod
-    def lease_terms(cls, ttl: float) -> LeaseTerms:
-        # What it claims (the bug is that Redis applies less): the classifier holds it to that.
-        return LeaseTerms(ttl, ttl, session_bound=False, failover_extends=False)
-
-    def __init__(self, addresses, *, ttl, client, resource=None):
-        super().__init__(addresses, ttl=ttl, client=client, resource=resource)
-        self.redis = redis_client(addresses[0])
-        self._release = self.redis.register_script(RELEASE_IF_OWNER)
-
     def acquire(self, key):
         token = str(uuid.uuid4())
         if self.redis.set(key, token, nx=True, ex=max(1, math.floor(self.ttl))):
             return token
         return None
-
-    def release(self, key, token):
-        return bool(self._release(keys=[key], args=[token]))
-
-    def close(self):
-        self.redis.close()
