@@ -99,6 +99,9 @@ def _record_finding(campaign, fault: str, expected: str, found_at: list[float], 
             "size": counts(campaign.schedule, campaign.clients) if campaign.schedule else None,
             "schedule": campaign.schedule, "time_to_find_s": round(found_at[0], 1) if found_at else None,
             "elapsed_s": round(campaign.elapsed_s, 1), "examples": campaign.examples, "ttl": campaign.ttl,
-            "reasons": campaign.reasons, "seed": seed}
+            "reasons": campaign.reasons, "seed": seed,
+            # the violation's class (`taala.checker.lease`), and the hunt's behind it, if any
+            "class": campaign.classification.kind if campaign.classification else None,
+            "hunt_class": campaign.hunt.classification.kind if campaign.hunt and campaign.hunt.classification else None}
     with open(path, "a") as f:  # one write per line: lines from xdist workers do not interleave
         f.write(json.dumps(line) + "\n")
