@@ -94,7 +94,9 @@ class ToozLock(Adapter):
     # tier already vets (redis-py-lock, memcached-add-lock, postgres-advisory, mariadb-get-lock)
     # and 1 s leases make each of their faults take minutes.
     tier: ClassVar[str] = "full"
-    lease: ClassVar[Callable[[int], LeaseTerms]]  # the lease the driver's lock gets for a timeout of `seconds`
+    # the lease the driver's lock gets for a timeout of `seconds` (not `lease`: adapters use that
+    # name for the seconds their server applies)
+    driver_lease: ClassVar[Callable[[int], LeaseTerms]]
 
     # the driver's lease for the whole seconds tooz reads; the heart renews it every half lease
     # (tooz/coordination.py Heart: after each beat it waits half of what is left of min(lock_timeout,
@@ -102,7 +104,7 @@ class ToozLock(Adapter):
     @classmethod
     def lease_terms(cls, ttl):
         seconds = whole_seconds(ttl)
-        terms = cls.lease(seconds)
+        terms = cls.driver_lease(seconds)
         if not cls.heartbeat:
             return terms
         return replace(terms, renews=True, renew_every=keepalive_promise(seconds / 2, terms.shortest))
@@ -152,7 +154,7 @@ def _define(name: str, driver: str, url, *, backend: str | None, nodes: int = 1,
         "name": name, "summary": summary, "driver": driver, "heartbeat": heartbeat, "backend": backend,
         "nodes": nodes, "requires": ("tooz", *requires), "min_ttl": min_ttl, "expectations": expectations,
         "timing": {"lease": 1.0, "heartbeat": 0.5} if heartbeat else {"lease": 1.0},
-        "url": lambda self: url(self), "lease": staticmethod(lease),
+        "url": lambda self: url(self), "driver_lease": staticmethod(lease),
     })
     globals()[cls.__name__] = cls
     return cls
