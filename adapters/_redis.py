@@ -25,4 +25,13 @@ def key_lease(seconds: float) -> LeaseTerms:
     return LeaseTerms(float(seconds), float(seconds), session_bound=False, failover_extends=False)
 
 
-__all__ = ["RELEASE_IF_OWNER", "key_lease"]
+class KeyLease:
+    """Mixin for a lock whose lease is one key's expiry, set with the TTL asked for (`SET NX
+    PX ttl`): put it before `Adapter` in the bases (`class MyLock(KeyLease, Adapter)`)."""
+
+    @classmethod
+    def lease_terms(cls, ttl: float) -> LeaseTerms:
+        return key_lease(ttl)
+
+
+__all__ = ["RELEASE_IF_OWNER", "KeyLease", "key_lease"]

@@ -17,10 +17,10 @@ import uuid
 
 from taala import redis_client
 from taala.adapter import Adapter, safe
-from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
+from taala.adapters._redis import RELEASE_IF_OWNER, KeyLease
 
 
-class FencedRedisLock(Adapter):
+class FencedRedisLock(KeyLease, Adapter):
     name = "fenced-redis"
     summary = "seed Redis lock + INCR fencing token checked by the resource: the positive control"
     backend = "redis"
@@ -38,10 +38,6 @@ class FencedRedisLock(Adapter):
         "connection-kill": safe("the key and the token counter outlive the connection"),
     }
 
-    # the seed's SET NX PX ttl lock: the token fences the resource, not the lease
-    @classmethod
-    def lease_terms(cls, ttl):
-        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

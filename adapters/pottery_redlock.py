@@ -34,10 +34,10 @@ from __future__ import annotations
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import key_lease
+from taala.adapters._redis import KeyLease
 
 
-class PotteryRedlock(Adapter):
+class PotteryRedlock(KeyLease, Adapter):
     name = "pottery-redlock"
     summary = "pottery 3.0.1 Redlock on 5 Redis masters: parallel SET NX PX, majority + validity, no fencing"
     backend = "redis"
@@ -59,10 +59,6 @@ class PotteryRedlock(Adapter):
         "kill": unsafe("3 of 5 nodes restarted empty forget the key: a new majority is granted to a second client"),
     }
 
-    # SET NX PX int(auto_release_time * 1000) on each master (pottery/redlock.py:282); late SETs land on a minority only
-    @classmethod
-    def lease_terms(cls, ttl):
-        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import key_lease
+from taala.adapters._redis import KeyLease
 
 
-class RedisPyLock(Adapter):
+class RedisPyLock(KeyLease, Adapter):
     name = "redis-py-lock"
     summary = "redis-py redis.lock.Lock: SET NX PX + Lua compare-and-delete, no renewal, no fencing"
     backend = "redis"
@@ -35,10 +35,6 @@ class RedisPyLock(Adapter):
         "kill": unsafe("a Redis restarted without persistence has forgotten the lock"),
     }
 
-    # redis-py Lock(timeout=ttl) sends SET NX PX int(ttl * 1000) (redis/lock.py do_acquire); no renewal
-    @classmethod
-    def lease_terms(cls, ttl):
-        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

@@ -13,10 +13,10 @@ import uuid
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
+from taala.adapters._redis import RELEASE_IF_OWNER, KeyLease
 
 
-class SeedRedisLock(Adapter):
+class SeedRedisLock(KeyLease, Adapter):
     name = "seed-redis"
     summary = "single-instance Redis lock: SET NX PX + Lua compare-and-delete (seed M2)"
     backend = "redis"
@@ -38,10 +38,6 @@ class SeedRedisLock(Adapter):
         "connection-kill": safe("the key outlives the connection: dropping it changes nothing"),
     }
 
-    # SET NX PX ttl: Redis expires the key ttl after the SET; no renewal
-    @classmethod
-    def lease_terms(cls, ttl):
-        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

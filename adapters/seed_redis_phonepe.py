@@ -31,13 +31,13 @@ import time
 
 from taala import redis_client
 from taala.adapter import Adapter, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
+from taala.adapters._redis import RELEASE_IF_OWNER, KeyLease
 
 # Every client is a request of the same user: one lock key, one token namespace.
 USER_ID = "user"
 
 
-class SeedRedisTimestampLock(Adapter):
+class SeedRedisTimestampLock(KeyLease, Adapter):
     name = "seed-redis-phonepe"
     summary = "PhonePe payment_lock: timestamp token + release on the failed-acquire path (seed M2c, F2+F3)"
     backend = "redis"
@@ -50,10 +50,6 @@ class SeedRedisTimestampLock(Adapter):
         "kill": unsafe("token collisions need no fault; a restarted node has also forgotten the lock"),
     }
 
-    # SET NX PX ttl, as seed-redis (its flaw is the release, which the classifier names)
-    @classmethod
-    def lease_terms(cls, ttl):
-        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

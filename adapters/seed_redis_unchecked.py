@@ -19,10 +19,10 @@ import uuid
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import key_lease
+from taala.adapters._redis import KeyLease
 
 
-class SeedRedisUncheckedRelease(Adapter):
+class SeedRedisUncheckedRelease(KeyLease, Adapter):
     name = "seed-redis-unchecked-release"
     summary = "Redis SET NX PX released by a plain DEL, no ownership check (seed F4, L1101, L3768)"
     backend = "redis"
@@ -36,10 +36,6 @@ class SeedRedisUncheckedRelease(Adapter):
         "kill": unsafe("a restarted node has forgotten the lock; the stale holder's DEL frees the next holder's"),
     }
 
-    # SET NX PX ttl, as seed-redis (its flaw is the release by DEL, which the classifier names)
-    @classmethod
-    def lease_terms(cls, ttl):
-        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)

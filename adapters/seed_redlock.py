@@ -46,7 +46,7 @@ import time
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
-from taala.adapters._redis import RELEASE_IF_OWNER, key_lease
+from taala.adapters._redis import RELEASE_IF_OWNER, KeyLease
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ TALK_TTL = 10.0  # ... against its default ttl of 10000 ms; scaled to our ttl
 SOCKET_TIMEOUT = 0.2
 
 
-class SeedRedlock(Adapter):
+class SeedRedlock(KeyLease, Adapter):
     name = "seed-redlock"
     summary = "the seed's RazorpayRedlockManager: sequential Redlock on 5 masters, wall-clock validity (seed M4)"
     backend = "redis"
@@ -72,10 +72,6 @@ class SeedRedlock(Adapter):
         "kill": unsafe("3 of 5 nodes restarted empty forget the key: a new majority is granted to a second client"),
     }
 
-    # each master's key is SET NX PX ttl within the acquire's last attempt; a majority's lease is one key's
-    @classmethod
-    def lease_terms(cls, ttl):
-        return key_lease(ttl)
 
     def __init__(self, addresses, *, ttl, client, resource=None):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
