@@ -40,7 +40,7 @@ class Tally:
 
     def inconclusive(self, faults: list[str]) -> list[str]:
         """Why the campaign could not test what it claims, one line each (empty: it could)."""
-        acquires, unknown, granted = self._acquires(), self._acquires("info"), self._acquires("ok")
+        acquires, unknown, granted = self._count("acquire"), self._count("acquire", "info"), self._count("acquire", "ok")
         reasons = []
         if acquires == 0:
             reasons.append("no acquire was ever sent")
@@ -59,18 +59,15 @@ class Tally:
         """What looks wrong with the adapter rather than the lock, one line each: a release
         that never once succeeded (e.g. a token compared as bytes with a client that
         decodes replies to str) leaves every hold to its lease, which no verdict shows."""
-        released = sum(n for k, n in self.ops.items() if k.partition(" ")[0].partition("-")[0] == "release"
-                       and k.endswith(" ok"))
-        refused = sum(n for k, n in self.ops.items() if k.partition(" ")[0].partition("-")[0] == "release"
-                      and k.endswith(" fail"))
+        released, refused = self._count("release", "ok"), self._count("release", "fail")
         if refused and not released:
             return [f"none of {refused} releases succeeded: does the adapter's release compare the token "
                     "it was given with what the server holds, in the same type?"]
         return []
 
-    def _acquires(self, status: str | None = None) -> int:
-        """Acquires in every mode (`acquire-read ok` counts), with `status` if given."""
-        return sum(n for k, n in self.ops.items() if k.split(" ")[0].partition("-")[0] == "acquire"
+    def _count(self, f: str, status: str | None = None) -> int:
+        """Ops `f` in every mode (`acquire-read ok` counts as an acquire), with `status` if given."""
+        return sum(n for k, n in self.ops.items() if k.split(" ")[0].partition("-")[0] == f
                    and (status is None or k.endswith(" " + status)))
 
 
