@@ -78,11 +78,12 @@ class RunDir:
             copied.append(dest)
         return copied
 
-    def write_report(self, history: History, result: CheckResult, lock: Any = None) -> Path:
-        """`lock`: the lock semantics to draw holds with, when `result.model` has none (a workload)."""
+    def write_report(self, history: History, result: CheckResult, lock: Any = None, **lease: Any) -> Path:
+        """`lock`: the lock semantics to draw holds with, when `result.model` has none (a workload);
+        `lease`: `lease=` terms and the violation's `classification=` (`taala.report.report_data`)."""
         from taala.report import write_report  # jinja2 and templates only when a report is wanted
 
-        return write_report(history, result, self.path / "report.html", lock)
+        return write_report(history, result, self.path / "report.html", lock, **lease)
 
 
 def _fresh_dir(parent: Path) -> Path:

@@ -118,3 +118,26 @@ def test_hostile_history_runs_no_script_and_shows_its_text(browser, tmp_path):
     lanes = js(browser, "return [...document.querySelectorAll('#timeline text.lane-label')].map(t => t.textContent)")
     assert PAYLOADS[0] in lanes and PAYLOADS[1] in lanes
     assert "{{ 7 * 7 }}" in page_text and "49" not in page_text  # no template evaluation of history text
+
+
+def test_lease_end_is_drawn_on_each_hold_bar(browser, tmp_path):
+    """Given the lock's lease, each hold bar gets the span where its lease ended; p1's
+    grant (at 10.05 s) starts inside p0's span, so a reader sees it came near the lease's end."""
+    from selenium.webdriver.common.by import By
+    from taala.checker.lease import LeaseTerms, classify
+
+    history, result = checked(REDIS)
+    ops = [op for op in history.operations() if op.f == "acquire" and op.status == "ok"]
+    c = classify(history, ops[0], ops[1], LeaseTerms(10.0, 11.0))
+    path = tmp_path / "lease.html"
+    path.write_text(render_report(history, result, lease=c.terms, classification=c), encoding="utf-8")
+    open_report(browser, path)
+    spans = browser.find_elements(By.CSS_SELECTOR, "rect.lease-span")
+    ends = browser.find_elements(By.CSS_SELECTOR, "line.lease-end")
+    assert len(spans) == 1 and len(ends) == 1  # p1's lease ends after the history does: not drawn
+    p1_bar = [b for b in browser.find_elements(By.CSS_SELECTOR, "rect.hold") if "violating" in b.get_attribute("class")]
+    x = sorted(float(b.get_attribute("x")) for b in p1_bar)[1]  # the later grant's bar
+    (first_span,) = spans
+    x0 = float(first_span.get_attribute("x"))
+    assert x0 <= x <= x0 + float(first_span.get_attribute("width"))
+    assert browser.find_element(By.ID, "violation-class").text.startswith(c.kind)

@@ -161,3 +161,32 @@ def test_page_title_names_the_adapter_as_typed():
     assert "<title>taala report: seed-redis</title>" in page and "&lt;seed-redis&gt;" not in page
     assert source_label("<dsl>") == "<dsl>"  # not an adapter: left as recorded
     assert source_label("histories/mutex/x.edn") == "histories/mutex/x.edn" and source_label(None) == "history"
+
+
+def test_each_hold_shows_where_its_lease_ended(redis):
+    """p0 acquired between 0 and 0.002 s on a 10-11 s lease, so its lease ended between
+    10 s and 11.002 s; p1's grant at 10.05 s lies inside that span, which the page hatches."""
+    from taala.checker.lease import LeaseTerms
+
+    history, result = redis
+    d = report_data(history, result, lock_semantics(result), lease=LeaseTerms(10.0, 11.0))
+    (lane,) = d["holds"]["keys"]
+    first, second = lane["holds"]
+    assert first["lease"] == {"renews": False, "every": None, "end": [10.0, 11.002]}
+    assert first["lease"]["end"][0] < second["t0"] < first["lease"]["end"][1]
+    renewed = report_data(history, result, lock_semantics(result), lease=LeaseTerms(10.0, 11.0, renews=True, renew_every=3.0))
+    assert renewed["holds"]["keys"][0]["holds"][0]["lease"] == {"renews": True, "every": 3.0, "end": None}
+    assert data_for(history, result)["holds"]["keys"][0]["holds"][0]["lease"] is None  # a file alone: no lease known
+
+
+def test_the_violation_class_heads_the_explanation(redis):
+    from taala.checker.lease import LeaseTerms, classify
+
+    history, result = redis
+    ops = [op for op in history.operations() if op.f == "acquire" and op.status == "ok"]
+    c = classify(history, ops[0], ops[1], LeaseTerms(5.0, 6.0))
+    assert c.kind == "past-lease"
+    page = render_report(history, result, lease=c.terms, classification=c)
+    assert 'id="violation-class"' in page and "past-lease" in page
+    assert "after p0&#39;s" in page or "after p0's" in page
+    assert 'id="violation-class"' not in render_report(history, result)

@@ -12,7 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from taala.checker.checks.holds import OPEN, holds
+from taala.checker.checks.holds import OPEN, Hold, holds
+from taala.checker.lease import Classification, LeaseTerms
 from taala.checker.result import CheckResult, Counterexample, Result
 from taala.history import OK, History, Operation
 from taala.model import LockSemantics
@@ -56,7 +57,12 @@ def _adapter_names() -> set[str]:
         return set()
 
 
-def report_data(history: History, result: Result, lock: LockSemantics | None = None, **window_options: int) -> dict[str, Any]:
+def report_data(history: History, result: Result, lock: LockSemantics | None = None, *,
+                lease: LeaseTerms | None = None, classification: Classification | None = None,
+                **window_options: int) -> dict[str, Any]:
+    """`lease`: the lock's lease as its server applies it (an adapter's `lease_terms`), so each
+    hold bar shows where its lease ended; `classification`: the violation's class, whose
+    sentence heads the explanation ("p1 was granted the lock 1.2 s into p0's 2 s lease")."""
     events = history.events
     ops = history.operations()
     axis = TimeAxis(events)
@@ -79,11 +85,12 @@ def report_data(history: History, result: Result, lock: LockSemantics | None = N
         "model": str(result.judged_by),
         "totals": _totals(history, ops, result),
         "checks": [{"name": name, "valid": c.valid, "explanation": None if c.counterexample is None else c.counterexample.explanation} for name, c in result.checks.items()],
-        "explanation": None if primary is None else {"check": primary.check, "plain": explain(primary, lock, axis, bands), "checker": primary.explanation},
+        "explanation": None if primary is None else {"check": primary.check, "plain": explain(primary, lock, axis, bands), "checker": primary.explanation,
+                                                  "class": None if classification is None else {"kind": classification.kind, "headline": classification.headline()}},
         "lanes": [process_label(p) for p in lanes],
         "ops": [_op(op, lane_of[op.process], axis, highlight.get(op.id, 0), tokens and op.f in lock.acquire) for op in shown],
         "faults": [_band(b, axis, lane_of) for b in bands if _overlaps(b.start, b.end, lo, hi)],
-        "holds": _holds(ops, lock, axis, highlight, lo, hi, primary),
+        "holds": _holds(ops, lock, axis, highlight, lo, hi, primary, lease),
         "linearization": _linearization(primary, failing),
         "latency": _latency(ops, axis, highlight),
         "overview": _overview(ops, axis),
@@ -135,7 +142,8 @@ def _band(band: FaultBand, axis: TimeAxis, lane_of: dict[Hashable, int]) -> dict
     }
 
 
-def _holds(ops, lock, axis, highlight, lo, hi, primary: Counterexample | None) -> dict[str, Any]:
+def _holds(ops, lock, axis, highlight, lo, hi, primary: Counterexample | None,
+           lease: LeaseTerms | None = None) -> dict[str, Any]:
     """Critical sections per key, for the keys worth a lane: the violation's key first."""
     if lock is None:
         return {"keys": [], "more_keys": 0}
@@ -155,9 +163,24 @@ def _holds(ops, lock, axis, highlight, lo, hi, primary: Counterexample | None) -
                 "token": short(h.acquire.value) if lock.fenced else None,
                 "shared": h.shared,
                 "hl": highlight.get(h.acquire.id, 0),
+                "lease": lease_end(h, lease, axis),
             } for h in per_key[key]],
         })
     return {"keys": lanes, "more_keys": max(len(keys) - MAX_KEY_LANES, 0)}
+
+
+def lease_end(hold: Hold, lease: LeaseTerms | None, axis: TimeAxis) -> dict[str, Any] | None:
+    """Where the hold's lease ended: `[earliest, latest]` on the axis, counted as the classifier
+    counts (`taala.checker.lease`): from the acquire's invocation plus the shortest lease to
+    its return plus the longest. A renewed lease has no end the history shows (keep-alives are
+    not recorded), so it is marked `renews` instead; None without a lease or without times."""
+    if lease is None or not lease.leased or not axis.real:
+        return None
+    if lease.renews:
+        return {"renews": True, "every": lease.renew_every, "end": None}
+    first = axis.at(hold.acquire.call) + lease.shortest
+    last = axis.at(hold.start) + lease.longest
+    return {"renews": False, "every": None, "end": [round(first, 6), round(last, 6)]}
 
 
 def _linearization(primary: Counterexample | None, failing: list[Counterexample]) -> dict[str, Any] | None:

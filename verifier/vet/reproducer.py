@@ -90,12 +90,14 @@ def _write_report(campaign: Campaign, run_dir: RunDir) -> None:
     verdict = campaign.verdict
     try:
         lock_view = not verdict.fenced  # a fenced lock is judged by its resource
+        c = verdict.classification  # its lease marks each hold's lease end; its sentence heads the page
+        lease = {} if c is None else {"lease": c.terms, "classification": c}
         if verdict.workload and verdict.deadlock is None:
             # the invariant broke: draw every op (each lock key's holds, and the business ops)
-            run_dir.write_report(campaign.run.history, verdict.resource, verdict.lock.model.lock)
+            run_dir.write_report(campaign.run.history, verdict.resource, verdict.lock.model.lock, **lease)
         else:
             shown = part(campaign.run.history, LOCK_FS if lock_view else RESOURCE_FS)
-            run_dir.write_report(shown, verdict.lock if lock_view else verdict.resource)
+            run_dir.write_report(shown, verdict.lock if lock_view else verdict.resource, **lease)
     except Exception as e:  # the reproducer matters more than its picture
         campaign.notes.append(f"report not written: {e}")
 

@@ -199,12 +199,28 @@
       const bar = el("rect", { x: x0, y: hy, width: w, height: HOLD_ROW_H - 3, rx: 2, fill: processes[hold.p] || "#6d8fd0", "class": cls });
       bindTip(bar, "hold of " + lane.key + " by " + hold.p, function () {
         return [["from", fmt(hold.t0) + " (acquire ok)"], ["until", hold.t1 === null ? "never released" : fmt(hold.t1) + " (release invoked)"],
+                ["lease", leaseWords(hold.lease)],
                 ["fencing token", hold.token], ["mode", hold.shared ? "shared (read)" : "exclusive"]];
       });
       plot.appendChild(bar);
+      drawLeaseEnd(plot, hold.lease, hy, px);
       const text = hold.p + (hold.token !== null ? " #" + hold.token : "");
       if (w > text.length * 6 + 6) plot.appendChild(el("text", { x: Math.max(x0, 0) + 4, y: hy + HOLD_ROW_H - 6, "class": "bar-label" }, text));
     });
+  }
+
+  // ---- where a hold's lease ended: a hatched span from its earliest to its latest end, and a
+  // line at the latest; a grant of the same key left of that line came inside the lease.
+  function leaseWords(lease) {
+    if (!lease) return null;
+    if (lease.renews) return "renewed by a keep-alive" + (lease.every !== null ? " (promised every " + fmt(lease.every) + ")" : "");
+    return "ended between " + fmt(lease.end[0]) + " and " + fmt(lease.end[1]);
+  }
+  function drawLeaseEnd(plot, lease, hy, px) {
+    if (!lease || lease.renews || lease.end[1] < view[0] || lease.end[0] > view[1]) return;
+    const x0 = px(lease.end[0]), x1 = px(lease.end[1]);
+    plot.appendChild(el("rect", { x: x0, y: hy - 2, width: Math.max(x1 - x0, 1), height: HOLD_ROW_H + 1, "class": "lease-span" }));
+    plot.appendChild(el("line", { x1: x1, x2: x1, y1: hy - 3, y2: hy + HOLD_ROW_H, "class": "lease-end" }));
   }
 
   // ---- overview: invocations per bucket over the whole run; the box is the current view
