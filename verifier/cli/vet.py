@@ -246,8 +246,19 @@ def _hunt_lines(out: Console, hunt: Any) -> None:
         out.print(Text(f"  {n}. {line}"))
     if hunt.classification is not None:
         out.print(_class_line(hunt.classification))
+    if hunt.recurrence:
+        out.print(_recurrence_line(hunt.recurrence))
     if hunt.reproducer:
         out.print(Text(f"reproducer: {hunt.reproducer}   (re-run it: taala replay {hunt.reproducer})"))
+
+
+def _recurrence_line(recurrence: tuple[int, int]) -> Text:
+    """How often the minimal schedule recurred as the minimiser settled on it."""
+    from taala.vet.minimise import reliable
+
+    hits, runs = recurrence
+    word = "reliably" if reliable(hits, runs) else "NOT reliably: replay it more than once"
+    return Text(f"recurs: {hits} of {runs} runs of the minimal schedule ({word}; `taala replay` measures more)")
 
 
 def _verdict_lines(out: Console, campaign) -> None:
@@ -289,6 +300,8 @@ def _verdict_lines(out: Console, campaign) -> None:
     out.print(Text(f"ops by outcome (all runs): {ops or 'none'}"))
     if _liveness_line(campaign) is not None:
         out.print(_liveness_line(campaign))
+    if campaign.recurrence:
+        out.print(_recurrence_line(campaign.recurrence))
     if campaign.reproducer:
         out.print(Text(f"reproducer: {campaign.reproducer}   (re-run it: taala replay {campaign.reproducer})"))
         report = Path(campaign.reproducer).with_name("report.html")

@@ -54,6 +54,9 @@ class Campaign:
     doubled: int = 0  # runs in which two clients believed they held one lock at once
     target: str | None = None  # the target file of servers the user runs, if any (`taala.target`)
     hunt: Campaign | None = None  # the hunt for a bug after the first violation (`taala.vet.hunt`)
+    # (runs that showed it, runs) of the minimal schedule, measured as the minimiser settled
+    # on it (`taala.vet.minimise`, pass 7); None when not measured (interrupted)
+    recurrence: tuple[int, int] | None = None
 
     @property
     def valid(self) -> Validity:
@@ -131,6 +134,7 @@ class Campaign:
             "runs_with_two_holders": self.doubled,
             "liveness": {"probed": self.probed, "leaked": len(self.leaked), "example": self.leaked[0] if self.leaked else None},
             "reproducer": self.reproducer,
+            "recurrence": list(self.recurrence) if self.recurrence else None,
             "minimal_steps": self.minimal_steps,
             "schedule": self.schedule,
             "steps": self.steps(),

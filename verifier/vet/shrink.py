@@ -44,6 +44,7 @@ def _minimise(trial: Trial, campaign: Campaign, wanted: Wanted = violated) -> No
     minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)
     try:
         minimiser.run(campaign.run.acted_schedule, campaign.clients, durations(adapter_cls.timing), adapter_cls.modes)
+        campaign.recurrence = minimiser.recurrence()  # decided by the run's last pass: no more runs
     except KeyboardInterrupt:  # Ctrl-C: keep the smallest adopted so far
         campaign.interrupted = True
     campaign.schedule, (campaign.run, campaign.verdict) = minimiser.schedule, minimiser.evidence
