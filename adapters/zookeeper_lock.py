@@ -35,8 +35,14 @@ follower is not a touch at the leader (`LeaderZooKeeperServer.submitLearnerReque
 session lasts at most timeout + 1.5 ticks after its holder last reached a server, but the
 session is older than the acquire: a holder that was paused or cut off just before it
 acquires may hold a session that the leader expires right after the grant, before the
-acquire's own touch arrives. Nothing bounds the lease left at a grant from below (0), and a
-new leader restarts every session's timeout.
+acquire's own touch arrives. Nothing bounds the lease left at a grant from below (0) by the
+grant alone, and a new leader restarts every session's timeout. What does bound it is the
+pings: kazoo pings every third of the session while idle (`read_timeout / 2` of two thirds),
+and a ping that reaches a follower reaches the leader within half a tick, so while nothing
+disturbs the holder a touch lands at least every `keepalive_promise(T/3, T)` and renews the
+whole timeout T (`renewed`). When nothing disturbed the holder for that long before its
+acquire either (the classifier's look-back), a grant to another client inside the session
+is shown to be a bug, not left undetermined.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from taala.adapter import Adapter, LeaseTerms, safe, unsafe
+from taala.adapter import Adapter, LeaseTerms, keepalive_promise, safe, unsafe
 
 TICK_S = 0.5  # the ensemble's tickTime (taala.servers.zookeeper): sessions of 2 to 20 ticks
 
@@ -53,7 +59,8 @@ def session_lease(seconds: float) -> LeaseTerms:
     """The lease of an ephemeral znode: its client's session, of `seconds` as the server grants
     it (clamped to 2..20 ticks), kept alive by kazoo's pings (see the module docstring)."""
     granted = min(max(seconds, 2 * TICK_S), 20 * TICK_S)
-    return LeaseTerms(0.0, granted + 1.5 * TICK_S, renews=True, session_bound=False, failover_extends=True)
+    return LeaseTerms(0.0, granted + 1.5 * TICK_S, renews=True, renew_every=keepalive_promise(granted / 3, granted),
+                      renewed=granted, session_bound=False, failover_extends=True)
 
 
 class ZooKeeperLock(Adapter):

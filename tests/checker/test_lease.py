@@ -688,3 +688,89 @@ def test_far_from_the_margins_the_classifier_decides(case):
     run, expected = case
     c = run.verdict()
     assert c.kind == expected, story(run, c)
+
+
+# ---- a session older than the acquire (ZooKeeper): the look-back ---------------------------------
+
+def session_end(run: Run, born: float, grant: float, touch: float | None) -> float:
+    """When the holder's session really ends, as far as `grant` can tell: created at `born`,
+    renewed by every ping sent while its process ran (`run.holder`), and by the acquire's own
+    request at `touch` (None: the acquire's touch reached the leader too late to count, the
+    case the declared `shortest` = 0 allows for). Nothing revives an expired session."""
+    holder, period = run.holder, run.holder.period
+    pings = [born + k * period for k in range(1, int((grant - born) / period) + 1)]
+    touches = sorted([holder.lands(s) for s in pings if not holder.stopped(s)] + ([touch] if touch else []))
+    end = born + holder.lasts
+    for at in touches:
+        if at > grant or at >= end:
+            break
+        end = max(end, at + holder.lasts)
+    return end
+
+
+@st.composite
+def session_runs(draw) -> tuple[Run, float]:
+    """A session created at 1.0 s and pinged every `period`; maybe a pause of the holder before
+    its acquire (the look-back's business) and one after; the later grant anywhere. Returns
+    the run and the session's true end; runs whose session was dead at the acquire are dropped
+    (ZooKeeper refuses a dead session's request)."""
+    lease = draw(st.sampled_from([0.5, 1.0, 2.0, 10.0]))
+    longest = lease * (1 + draw(st.sampled_from([0.0, 0.25, 1.0])))
+    terms = LeaseTerms(0.0, longest, renews=True, renew_every=0.35 * lease, renewed=lease,
+                       session_bound=False, failover_extends=False)
+    true = draw(fractions(lease, longest))
+    lasts = true * (1 + draw(fractions(-0.99 * RATE, 0.99 * RATE))) + draw(fractions(-0.99 * SLACK, 0.99 * SLACK))
+    run = Run(terms, lasts, draw(fractions(0.1, 0.3)) * lease)
+    born, ready = 1.0, 1.0
+    if draw(st.booleans()):  # the holder paused before it acquires
+        start = born + draw(fractions(0, 2)) * lease
+        run.pause(start, draw(fractions(0, 1.5)) * lease, draw)
+        ready = run.holder.frozen[-1][1] + 0.001
+    invoke = max(born + draw(fractions(0.01, 3)) * lease, ready + draw(fractions(0, 0.6)) * lease)
+    run.applied = invoke
+    run.acquired = invoke + draw(fractions(0, 0.05)) * lease
+    hypothesis_assume(session_end(run, born, invoke, None) > run.acquired)
+    run.first = run.t.op(0, "acquire", invoke, run.acquired, value="t0")
+    if draw(st.booleans()):  # and after
+        run.pause(run.acquired + draw(fractions(0, 2)) * lease, draw(fractions(0, 3)) * lease, draw)
+    run.grant(draw, run.acquired + draw(fractions(0.001, 5)) * lease, draw(fractions(0, 0.1)) * lease,
+              draw(fractions(0, 0.05)) * lease)
+    touch = draw(st.sampled_from([None, "acquire"]))
+    touch = None if touch is None else draw(fractions(invoke, run.acquired))
+    return run, session_end(run, born, run.granted, touch)
+
+
+def hypothesis_assume(condition: bool) -> None:
+    from hypothesis import assume
+
+    assume(condition)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(session_runs())
+def test_a_session_older_than_the_acquire_is_a_bug_only_while_its_pings_certainly_kept_it(case):
+    """`renewed`: the look-back before the acquire never calls a grant after the session
+    truly ended a bug, nor one before it past the lease; and where no pause came near,
+    a grant soon after the acquire is shown to be inside the session."""
+    run, end = case
+    c = run.verdict()
+    truth = f"session ended {end:.4f}, granted {run.granted:.4f}; {c.kind}: {c.headline()}"
+    if run.granted >= end:
+        assert c.kind != BUG, truth
+    else:
+        assert c.kind != PAST_LEASE, truth
+    assert contains(c.lease_left, end - run.granted), truth
+    if not run.holder.frozen and run.granted < run.acquired + 0.3 * run.terms.renewed:
+        assert c.kind == BUG, truth  # undisturbed pings: without the look-back this was undetermined
+
+
+def test_without_the_look_back_a_session_lock_is_never_shown_inside_its_lease():
+    t = Timeline()
+    terms = LeaseTerms(0.0, 2.0, renews=True, renew_every=0.7, renewed=2.0, session_bound=False)
+    assert verdict(t, (1.0, 1.01), terms).kind == BUG  # no fault anywhere: pinged throughout
+    paused_before = paused(-1.0, -0.05)  # the holder was frozen until just before it acquired
+    assert verdict(paused_before, (1.0, 1.01), terms).kind == UNDETERMINED
+    old = LeaseTerms(0.0, 2.0, renews=True, renew_every=0.7, session_bound=False)  # no `renewed`
+    assert verdict(Timeline(), (1.0, 1.01), old).kind == UNDETERMINED
+    with pytest.raises(ValueError):
+        LeaseTerms(0.0, 2.0, renews=True, renewed=2.0)  # a renewal's lease needs a promised interval

@@ -102,6 +102,16 @@ class LeaseTerms:
     the acquire be shown to fall inside a renewed lease. Without it a renewing lock is
     known valid only within its first lease.
 
+    `renewed`: the shortest lease a renewal leaves, counted from when it was sent, where it
+    is more than the first grant is known to leave (None: `shortest`). A lock that lives in
+    a session older than the acquire (a ZooKeeper ephemeral node) knows nothing of the lease
+    left at the grant itself (`shortest` 0: the session may have been about to expire), but
+    every ping renews the whole session timeout: when nothing disturbed the holder's renewals
+    for `renew_every` before its acquire either, a renewal had landed within `renew_every`
+    and the lease was valid for `renewed` after it. This relies on the lock refusing a
+    request of an expired session (an ephemeral node cannot be created by one), so that a
+    grant proves the session was alive.
+
     `session_bound`: the server frees the lock when the holder's session ends, i.e. when its
     process dies or its connections are dropped (PostgreSQL and MariaDB locks, fcntl, a
     Redis pub/sub presence lock). True by default, the cautious choice: a killed holder or
@@ -120,6 +130,7 @@ class LeaseTerms:
     renew_every: float | None = None
     session_bound: bool = True
     failover_extends: bool = True
+    renewed: float | None = None
 
     def __post_init__(self) -> None:
         if (self.shortest is None) != (self.longest is None):
@@ -130,6 +141,9 @@ class LeaseTerms:
             raise ValueError("a lock without a lease has nothing to renew")
         if self.renew_every is not None and not (self.renews and self.renew_every > 0):
             raise ValueError("renew_every (> 0) needs renews=True")
+        if self.renewed is not None and not (self.renew_every is not None
+                                             and self.shortest <= self.renewed <= self.longest):
+            raise ValueError(f"renewed ({self.renewed!r}) needs renew_every, and shortest <= renewed <= longest")
 
     @classmethod
     def unleased(cls, *, session_bound: bool = True) -> LeaseTerms:
@@ -143,9 +157,10 @@ class LeaseTerms:
         """"12 s lease", "1-2 s lease", "no lease"."""
         if self.shortest is None:
             return "no lease"
-        if self.shortest == self.longest:
-            return f"{self.shortest:g} s lease"
-        return f"{self.shortest:g}-{self.longest:g} s lease"
+        low = self.shortest if self.renewed is None else self.renewed  # a session: what each ping renews
+        if low == self.longest:
+            return f"{low:g} s lease"
+        return f"{low:g}-{self.longest:g} s lease"
 
 
 @dataclass(frozen=True)
@@ -456,8 +471,15 @@ def lease_valid_at_least(pair: _Pair) -> float:
     shortest = terms.shortest * (1 - pair.rate) - pair.slack
     if terms.renew_every is None:
         return invoked + shortest
+    renewed = (terms.shortest if terms.renewed is None else terms.renewed) * (1 - pair.rate) - pair.slack
     every = terms.renew_every * (1 + pair.rate) + pair.slack
-    if every >= shortest:  # the lease may lapse between two renewals (and stay lapsed): trust none
+    if every >= renewed:  # the lease may lapse between two renewals (and stay lapsed): trust none
+        return invoked + shortest
+    # The chain of renewals holds across the acquire when its own lease outlasts the wait for
+    # the next renewal, or (the look-back) when nothing disturbed the holder for `every` before
+    # it: a renewal then landed within `every` before the acquire, on a live session (a dead
+    # one could not have acquired), and the lease it left outlasts the wait for the next.
+    if every >= shortest and not _undisturbed(pair, invoked - every, invoked):
         return invoked + shortest
     disturbed = [granted_by]
     for fault in pair.in_window():
@@ -466,7 +488,21 @@ def lease_valid_at_least(pair: _Pair) -> float:
             disturbed.append(invoked if at is None else at - pair.slack)
     disturbed += [_seconds(op.invoke) for op in pair.deaths()]
     since = min(invoked if at is None else at for at in disturbed)
-    return max(invoked, since - every) + shortest
+    return max(invoked + shortest, since - every + renewed)
+
+
+def _undisturbed(pair: _Pair, start: float, invoked: float) -> bool:
+    """Whether no fault that may stop the earlier holder's renewals was in force at any time
+    from `start` to the acquire's invocation (timed faults only: an untimed one might have)."""
+    if start >= invoked:
+        return True
+    for fault in pair.faults:
+        if fault.first >= pair.earlier.call or not _may_stop_renewal(fault, pair.earlier.process):
+            continue
+        began, ended = _seconds(fault.start), _seconds(fault.end) if fault.end is not None else NEVER
+        if began is None or ended is None or ended + pair.slack >= start:
+            return False
+    return True
 
 
 # ---- the rules ---------------------------------------------------------------------------------
