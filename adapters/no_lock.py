@@ -15,7 +15,7 @@ class NoLock(Adapter):
     name = "no-lock"
     summary = "no lock: unprotected check-then-act (seed M1), the negative control"
     backend = None
-    expectations = {"none": unsafe("nothing excludes anybody: two clients enter together")}
+    expectations = {"none": unsafe("nothing excludes anybody: two clients enter together", classes=("bug",))}
 
     # nothing to expire and no server: every overlap is the lock's (absent) doing
     @classmethod

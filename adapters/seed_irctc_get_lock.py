@@ -96,7 +96,8 @@ class SeedIrctcGetLock(Adapter):
         "pause": safe("a paused holder's session stays open on the server, so the lock stays held"),
         "kill": unsafe("a restarted server has forgotten every session's locks; the old holder still believes"),
         "connection-kill": unsafe("the server ends the dropped session and frees its lock; the holder still believes"),
-        "query-kill": unsafe("a killed GET_LOCK returns NULL, which the seed's procedure takes for success (M10)"),
+        "query-kill": unsafe("a killed GET_LOCK returns NULL, which the seed's procedure takes for success (M10)",
+                             classes=("bug",)),
     }
 
     # GET_LOCK(name, 1) in a loop: the named lock belongs to the server session, no lease
