@@ -93,20 +93,28 @@ def _clock(session: Any, n: int, seconds: float) -> None:
     session.nemesis.clock_jump(session.env.nodes[n], seconds)
 
 
+def _about(session: Any, c: int, proxies: list) -> dict[str, int]:
+    """Who slot c's proxies serve now (recorded with their events: see `Nemesis.drop`)."""
+    return {"process": session.pid_of[c], "cuts": len(proxies)}
+
+
 def _partition(session: Any, c: int, seconds: float) -> None:
     proxies = session.env.proxies_of(c)
-    _for(seconds, lambda: [session.nemesis.drop(p) for p in proxies],
+    about = _about(session, c, proxies)
+    _for(seconds, lambda: [session.nemesis.drop(p, **about) for p in proxies],
          lambda: [session.nemesis.heal_proxy(p) for p in proxies])
 
 
 def _latency(session: Any, c: int, seconds: float) -> None:
-    for proxy in session.env.proxies_of(c):  # half each way: the round trip grows by `seconds`
-        session.nemesis.delay(proxy, seconds / 2)
+    proxies = session.env.proxies_of(c)
+    for proxy in proxies:  # half each way: the round trip grows by `seconds`
+        session.nemesis.delay(proxy, seconds / 2, **_about(session, c, proxies))
 
 
 def _connection_kill(session: Any, c: int, seconds: float) -> None:
-    for proxy in session.env.proxies_of(c):
-        session.nemesis.reset_connections(proxy)
+    proxies = session.env.proxies_of(c)
+    for proxy in proxies:
+        session.nemesis.reset_connections(proxy, **_about(session, c, proxies))
 
 
 def _kill(session: Any, n: int, seconds: float) -> None:

@@ -112,6 +112,34 @@ def test_a_client_partition_names_a_slot_not_a_process_so_it_never_proves_a_stop
     assert verdict(t, (9.1, 9.11), RENEWING).kind == UNDETERMINED
 
 
+def cut_off(t: Timeline, start: float, stop: float, proxies: list[str], *, process: int = 0, cuts: int | None = None,
+            direction: str = "both") -> Timeline:
+    """Client partitions as the runner records them: each proxy of one step names the process
+    in the slot and how many proxies it has."""
+    for proxy in proxies:
+        t.fault("partition", start, proxy=proxy, direction=direction, process=process, cuts=cuts or len(proxies))
+    for proxy in proxies:
+        t.fault("heal", stop, proxy=proxy)
+    return t
+
+
+def test_a_holder_cut_off_from_every_server_stopped_renewing():
+    t = cut_off(Timeline(), 5.0, 9.0, ["client0-n1", "client0-n2", "client0-n3"])
+    c = verdict(t, (8.1, 8.11), RENEWING)
+    assert c.kind == PAST_LEASE and c.past_by.lo == pytest.approx(8.1 - (5.0 + 1.01 + SLACK))
+    assert c.headline().endswith("(its renewal stopped while p0 was cut off from every server)")
+
+
+@pytest.mark.parametrize(("proxies", "kw"), [
+    (["client0-n1", "client0-n2"], dict(cuts=3)),  # one of its three links stayed up
+    (["client0-n1"], dict(process=1)),  # another process's slot
+    (["client0-n1"], dict(direction="out")),  # only the replies are lost: renewals still land
+])
+def test_a_partial_or_foreign_or_one_way_cut_proves_no_stopped_renewal(proxies, kw):
+    t = cut_off(Timeline(), 5.0, 9.0, proxies, **kw)
+    assert verdict(t, (8.1, 8.11), RENEWING).kind == UNDETERMINED
+
+
 def test_a_renewal_in_flight_through_a_slowed_proxy_may_land_late():
     t = Timeline()
     t.fault("start-delay", 1.0, proxy="client0-n1", delay=0.5)
@@ -505,7 +533,7 @@ class Run:
         recorded = start + draw(fractions(0, 0.9 * SLACK))
         end = max(start + length, recorded)
         self.t.fault(f, recorded, **value)
-        named = {k: v for k, v in value.items() if k != "direction"}
+        named = {k: v for k, v in value.items() if k not in ("direction", "process", "cuts")}
         self.t.fault(ends, end + draw(fractions(0, 0.9 * SLACK)), **named)
         return start, end
 
@@ -515,9 +543,11 @@ class Run:
         self.holder.frozen.append(was)
 
     def cut(self, start: float, length: float, holder: bool, draw) -> None:
-        """A client partition, of the holder's slot or another's (the history cannot say)."""
+        """A client partition, of the holder's slot or another's, naming the process (as the
+        runner records it) or only the slot (as older histories do)."""
+        named = dict(process=0 if holder else 1, cuts=1) if draw(st.booleans()) else {}
         was = self.lasting(start, length, draw, "partition", "heal", proxy=f"client{0 if holder else 1}-n1",
-                           direction="both")
+                           direction="both", **named)
         if holder:
             self.holder.frozen.append(was)
 

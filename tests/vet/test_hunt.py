@@ -50,7 +50,8 @@ def test_declared_classes_are_the_union_over_the_faults_or_none():
     floor = get("redis-floor-lease")
     assert expected_classes(floor, ["pause"]) == ("past-lease", "bug")
     assert expected_classes(floor, ["none"]) is None  # safe: nothing unsafe declared
-    assert expected_classes(get("no-lock"), ["none"]) is None  # unsafe, but not by class
+    assert expected_classes(get("no-lock"), ["none"]) == ("bug",)
+    assert expected_classes(get("seed-redlock"), ["clock"]) is None  # unsafe, but not by class
 
 
 def test_only_a_violation_shown_to_be_a_bug_is_wanted_by_the_hunt():

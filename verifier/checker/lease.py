@@ -59,7 +59,9 @@ valid until `start + shortest·(1 − rate) − slack`, with `start` inside the 
 **Assumptions** (each one a place where the verdict depends on taala's runner):
 client-pause events name the Jepsen process id (`value.client`); a client partition's proxy
 names a client *slot*, which stops being the process id after a retirement, so a client
-partition only ever counts as *possibly* stopping a renewal; an expired lease is gone for
+partition counts as certainly stopping a renewal only when its event also names the
+`process` in the slot and every one of that process's proxies (`cuts`) was cut at once, and
+otherwise only as *possibly* stopping one; an expired lease is gone for
 good (a renewal never resurrects it: ZooKeeper sessions, etcd leases, ownership-checked
 `extend`s), so a renewal stopped past the lease explains grants after the stop ended too.
 """
@@ -429,6 +431,26 @@ def _stops(pair: _Pair) -> list[tuple[float, float, tuple[Event, ...]]]:
         done = _seconds(op.completion)
         if done is not None:
             out.append((done + KILL_DELAY, NEVER, (op.completion,)))
+    return out + _cut_off(pair)
+
+
+def _cut_off(pair: _Pair) -> list[tuple[float, float, tuple[Event, ...]]]:
+    """Renewal certainly stopped by client partitions that name the holder's process (the
+    runner records `process` and `cuts`, how many proxies it has) and drop what it sends
+    ("both" or "in"), while every one of its proxies was cut at once. An event without them
+    (another recorder's, or an older history) names only a slot: it proves nothing."""
+    holder = pair.earlier.process
+    cut = [f for f in pair.faults if f.f == "partition" and f.value.get("process") == holder
+           and isinstance(f.value.get("cuts"), int) and f.value.get("direction", "both") in ("both", "in")
+           and f.first < pair.later.ret and _seconds(f.start) is not None]
+    out = []
+    for f in cut:
+        together = [g for g in cut if g.first <= f.first <= g.last]  # in force when f struck
+        if len({g.value.get("proxy") for g in together}) < f.value["cuts"]:
+            continue
+        ends = [NEVER if g.end is None else _seconds(g.end) for g in together]
+        until = -NEVER if None in ends else min(ends) - pair.slack
+        out.append((_seconds(f.start), until, tuple(g.start for g in together)))
     return out
 
 
@@ -645,6 +667,8 @@ def _stop_words(c: Classification) -> str:
     e = c.faults[0]
     if not e.is_nemesis:
         return f"its renewal stopped when {_p(c.earlier)}'s process was killed"
+    if e.f == "partition":
+        return f"its renewal stopped while {_p(c.earlier)} was cut off from every server"
     pause = [_seconds(x) for x in c.faults]
     long = f" for {_s(pause[1] - pause[0])}" if len(pause) == 2 and None not in pause else ""
     return f"its renewal stopped while {_p(c.earlier)} was paused{long}"

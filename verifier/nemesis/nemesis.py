@@ -155,24 +155,28 @@ class Nemesis:
             self._emit("heal", {})
 
     # ---- proxy faults (any user, any backend; the only way to add latency here) -------------
-    def delay(self, proxy: TcpProxy, seconds: float) -> None:
+    # `about`: who the proxy serves, recorded with the event: the runner names the Jepsen
+    # `process` in the proxy's client slot at that moment and `cuts`, how many proxies that
+    # client has (all struck by the same step), so the violation classifier can tell a holder
+    # certainly cut off from every node (`taala.checker.lease`) from one that may not be.
+    def delay(self, proxy: TcpProxy, seconds: float, **about: Any) -> None:
         with self._lock:
             proxy.set_delay(seconds)
             self._active[("proxy", proxy)] = lambda: self.heal_proxy(proxy)
-            self._emit("start-delay", {"proxy": proxy.name, "delay": seconds})
+            self._emit("start-delay", {"proxy": proxy.name, "delay": seconds, **about})
 
-    def drop(self, proxy: TcpProxy, direction: Direction = "both") -> None:
+    def drop(self, proxy: TcpProxy, direction: Direction = "both", **about: Any) -> None:
         """Lose every byte through `proxy` in `direction` (a partition or one-way loss)."""
         with self._lock:
             proxy.drop(direction)
             self._active[("proxy", proxy)] = lambda: self.heal_proxy(proxy)
-            self._emit("partition", {"proxy": proxy.name, "direction": direction})
+            self._emit("partition", {"proxy": proxy.name, "direction": direction, **about})
 
-    def reset_connections(self, proxy: TcpProxy) -> None:
+    def reset_connections(self, proxy: TcpProxy, **about: Any) -> None:
         """Drop every connection through `proxy` at once (the server-side CLIENT KILL /
         pg_terminate_backend, for any backend): instantaneous, nothing to heal."""
         proxy.reset_connections()
-        self._emit("connection-kill", {"proxy": proxy.name})
+        self._emit("connection-kill", {"proxy": proxy.name, **about})
 
     def kill_statements(self, node: Server, user: str) -> int:
         """Kill the statements `user` runs on `node` (servers with `kill_statements`: SQL)."""

@@ -57,6 +57,15 @@ def a_bug(verdict: Verdict) -> bool:
     return verdict.violation and verdict.classification is not None and verdict.classification.is_bug
 
 
+def in_class(kind: str) -> Wanted:
+    """A violation of class `kind`: what the minimiser keeps once a violation is classified,
+    so that the minimal schedule shows what was found (a pause walked down to where the
+    second grant may or may not be past the lease proves neither; `taala.vet.shrink`)."""
+    def wanted(verdict: Verdict) -> bool:
+        return verdict.violation and verdict.classification is not None and verdict.classification.kind == kind
+    return wanted
+
+
 class OutOfBudget(Exception):
     """The search's wall-clock budget is spent (raised inside Hypothesis's loop to end it)."""
 

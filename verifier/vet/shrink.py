@@ -2,7 +2,8 @@
 
 Hypothesis has shrunk the schedule as far as its budget allowed; `taala.vet.minimise`'s
 bounded passes finish the job, each candidate run once against the campaign's servers and
-kept only if it still shows what was looked for (a violation; in a hunt, a bug class).
+kept only if it still shows what was found: a violation of the same class (a clear
+`past-lease` is not traded for an `undetermined` one at the lease's edge); in a hunt, a bug.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from taala.schedule import durations
 from taala.vet.campaign import VIOLATION, Campaign
 from taala.vet.damage import demonstrate_damage
 from taala.vet.minimise import Minimiser
-from taala.vet.search import Search, Wanted, violated
+from taala.checker.lease import UNDETERMINED
+from taala.vet.search import Search, Wanted, in_class, violated
 from taala.vet.trial import Trial
 
 
@@ -25,11 +27,21 @@ def conclude_violation(trial: Trial, search: Search, campaign: Campaign, minimal
     campaign.run, campaign.verdict = search.violating[json.dumps(minimal)]
     if campaign.interrupted:
         return
-    _minimise(trial, campaign, search.wanted)
+    _minimise(trial, campaign, _keeping_its_class(search.wanted, campaign))
     if not campaign.interrupted and campaign.verdict is not None:
         shown = demonstrate_damage(trial, campaign.schedule, campaign.verdict)
         if shown is not None:
             campaign.damage_schedule, campaign.damage_verdict, campaign.damage_run = shown
+
+
+def _keeping_its_class(wanted: Wanted, campaign: Campaign) -> Wanted:
+    """What a smaller schedule must still show: the found violation's class, when the
+    violation was classified and the class decided (`undetermined` and unclassified ones:
+    any violation), so shrinking never trades a clear finding for an ambiguous one."""
+    c = campaign.classification
+    if wanted is not violated or c is None or c.kind == UNDETERMINED:
+        return wanted
+    return in_class(c.kind)
 
 
 def _minimise(trial: Trial, campaign: Campaign, wanted: Wanted = violated) -> None:
