@@ -15,7 +15,11 @@
 //
 // Client c talks to node c mod n only (one endpoint, like `etcd-lock`), so a node cut off
 // from its peers takes that client's keep-alives with it. Nothing here checks the session
-// after Lock returns: the recipe is vetted as etcd ships it.
+// after Lock returns: the recipe is vetted as etcd ships it. In 3.4 that includes a waiter
+// whose own lease expired while it waited (paused, cut off): its key is gone, yet Lock
+// returns nil once the older keys go, beside whoever took the lock meanwhile (etcd #9921;
+// 3.5's Lock re-reads its key and returns ErrSessionExpired). etcd-lock's server-side lock
+// API runs this same Mutex for its caller, so the twins share that too.
 //
 // stdout carries protocol replies only; clientv3's logs go to stderr.
 package main
