@@ -89,8 +89,8 @@ def _scan_toml(path: Path, shown: str, found: dict[str, type[Adapter]], broken: 
         return
     broken.update(bad)
     for cls in classes:
-        if cls.name in found:
-            broken[cls.name] = f"adapter {cls.name!r} ({cls.source_file()}): the name is taken by {found[cls.name].defined_at()}"
+        if cls.name in found:  # listed by its file: the adapter that has the name stays usable
+            broken[shown] = f"adapter {cls.name!r} ({cls.source_file()}): the name is taken by {found[cls.name].defined_at()}"
         else:
             _register(cls, found, broken)
 

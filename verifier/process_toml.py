@@ -48,8 +48,9 @@ def read(path: Path, shown: str, like, base: type) -> tuple[list[type], dict[str
         raise ValueError(f"{shown}:{_line(lines, unknown[0])}: unknown key(s) {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(TOP_KEYS))})")
     if data.get("protocol") != 1:
+        said = f", not {data['protocol']!r}" if "protocol" in data else ""
         raise ValueError(f"{shown}:{_line(lines, 'protocol')}: needs `protocol = 1` (the protocol version "
-                         f"it speaks; taala speaks 1), not {data.get('protocol')!r}")
+                         f"it speaks; taala speaks 1){said}")
     here = path.resolve().parent
     build = _build(data.get("build"), here, shown, lines)
     entries = data.get("adapter")
@@ -63,6 +64,8 @@ def read(path: Path, shown: str, like, base: type) -> tuple[list[type], dict[str
         name = entry.get("name") if isinstance(entry.get("name"), str) and entry.get("name") else None
         try:
             attrs = _fields(entry, like)
+            if build is None and any("{build}" in arg for arg in attrs["command"]):
+                raise Bad(["`command` names {build} but the file has no [build]"], "command")
         except Bad as e:
             at = _line(lines, e.key, start) if e.key else start
             broken[name or f"{shown}:{start}"] = f"adapter {name or '?'!r} ({shown}:{at}): {e}"

@@ -40,7 +40,7 @@ def load_adapter(name: str, *, import_path: bool = True) -> type[Adapter]:
     # a process adapter whose program or build tool is not installed (Consul's `unavailable` is
     # about an agent, which `--target` may provide: not asked here)
     if issubclass(cls, ProcessAdapter) and (reason := cls.unavailable()):
-        fail(f"adapter {name!r} is unavailable here: {reason}")
+        fail(f"adapter {cls.name!r} is unavailable here: {reason}")
     return cls
 
 
