@@ -6,6 +6,8 @@ set -eu
 out=${TAALA_BUILD_DIR:?TAALA_BUILD_DIR is not set}
 gopath=$(mktemp -d)
 trap 'rm -rf "$gopath"' EXIT
+# go needs a cache directory: with no HOME (some CI runners) use one in the temporary GOPATH (a cold build)
+[ -n "${GOCACHE:-}${XDG_CACHE_HOME:-}${HOME:-}" ] || export GOCACHE="$gopath/cache"
 mkdir -p "$gopath/src/taala/etcdgo"
 cp main.go "$gopath/src/taala/etcdgo/"
 cd "$gopath/src/taala/etcdgo"
