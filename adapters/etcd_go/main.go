@@ -1,0 +1,283 @@
+// Command etcd-go speaks taala's process-adapter protocol v1 (docs/spec-protocol-v1.md) for
+// etcd's own Go lock recipe: clientv3/concurrency's Mutex on a Session, from the etcd 3.4.23
+// sources Debian packages (golang-etcd-server-dev), as a Go service would use it:
+//
+//	s, _ := concurrency.NewSession(c, concurrency.WithTTL(ttl))  // grant + keep-alive goroutine
+//	m := concurrency.NewMutex(s, key)
+//	m.Lock(ctx)   // txn: put key/<lease> if absent, then wait for every older key to go
+//	m.Unlock(ctx) // delete key/<lease>
+//
+// Each acquire opens a session of its own (a fresh lease of `ttl` whole seconds, kept alive
+// every third of it by clientv3's lessor) and closes it (revokes the lease) on release, as
+// the Python twin `etcd-lock` grants a lease per acquire. Lock waits at most max_wait leases
+// (`-max-wait`): past it the Mutex deletes its waiting key itself, the adapter revokes the
+// lease and answers "not acquired"; a revoke that fails leaves the outcome unknown.
+//
+// Client c talks to node c mod n only (one endpoint, like `etcd-lock`), so a node cut off
+// from its peers takes that client's keep-alives with it. Nothing here checks the session
+// after Lock returns: the recipe is vetted as etcd ships it. In 3.4 that includes a waiter
+// whose own lease expired while it waited (paused, cut off): its key is gone, yet Lock
+// returns nil once the older keys go, beside whoever took the lock meanwhile (etcd #9921;
+// 3.5's Lock re-reads its key and returns ErrSessionExpired). etcd-lock's server-side lock
+// API runs this same Mutex for its caller, so the twins share that too.
+//
+// stdout carries protocol replies only; clientv3's logs go to stderr.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"go.etcd.io/etcd/clientv3"
+	"go.etcd.io/etcd/clientv3/concurrency"
+)
+
+const maxLine = 65536
+
+type request struct {
+	Taala     *int            `json:"taala"`
+	ID        json.RawMessage `json:"id"`
+	Op        string          `json:"op"`
+	Adapter   string          `json:"adapter"`
+	Addresses []string        `json:"addresses"`
+	TTL       float64         `json:"ttl"`
+	Client    int             `json:"client"`
+	Key       string          `json:"key"`
+	Token     json.RawMessage `json:"token"`
+}
+
+type held struct {
+	session *concurrency.Session
+	mutex   *concurrency.Mutex
+}
+
+type adapter struct {
+	client  *clientv3.Client
+	seconds int
+	lease   time.Duration
+	maxWait time.Duration
+	mine    map[string]held // lock name -> its session and mutex
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// bounded runs f and gives up waiting for it after d: clientv3 calls made with the client's
+// own context (NewSession's grant, the Mutex's cleanup of a timed-out wait) have no deadline
+// of their own. An abandoned call's outcome goes to late, in f's goroutine, when it comes.
+func bounded(d time.Duration, f func() error, late func(error)) (err error, timedOut bool) {
+	done := make(chan error, 1)
+	abandoned := make(chan struct{})
+	go func() {
+		err := f()
+		select {
+		case done <- err:
+		case <-abandoned:
+			late(err)
+		}
+	}()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err, false
+	case <-timer.C:
+		close(abandoned)
+		select { // it may have finished in the meantime
+		case err := <-done:
+			return err, false
+		default:
+		}
+		return fmt.Errorf("no answer within %v", d), true
+	}
+}
+
+func (a *adapter) hello(r request) error {
+	if len(r.Addresses) == 0 {
+		return errors.New("no etcd address")
+	}
+	a.seconds = int(math.Ceil(r.TTL))
+	if float64(a.seconds) != r.TTL || a.seconds < 1 {
+		return fmt.Errorf("etcd leases are whole seconds, not %g s", r.TTL)
+	}
+	a.lease = time.Duration(a.seconds) * time.Second
+	endpoint := r.Addresses[r.Client%len(r.Addresses)]
+	c, err := clientv3.New(clientv3.Config{
+		Endpoints:   []string{endpoint},
+		DialTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		return err
+	}
+	a.client = c
+	a.mine = map[string]held{}
+	return nil
+}
+
+// acquire answers (token, nil) when held, ("", nil) when not, or an error when unknown.
+func (a *adapter) acquire(key string) (string, error) {
+	var s *concurrency.Session
+	open := func() error {
+		var err error
+		s, err = concurrency.NewSession(a.client, concurrency.WithTTL(a.seconds))
+		return err
+	}
+	// the grant, bounded like the Python twin's HTTP timeout (one lease, at least 1 s);
+	// a grant answered too late is revoked
+	if err, _ := bounded(maxDuration(a.lease, time.Second), open, func(err error) {
+		if err == nil {
+			s.Close()
+		}
+	}); err != nil {
+		return "", err
+	}
+	m := concurrency.NewMutex(s, key)
+	ctx, cancel := context.WithTimeout(context.Background(), a.maxWait)
+	defer cancel()
+	// Lock's own cleanup of a timed-out wait (Unlock with the client's context) has no
+	// deadline: one more lease bounds it, inside taala's (max_wait + 1 lease + 5 s). Whatever
+	// the abandoned Lock ends with, its session is closed (the lease revoked) then.
+	err, timedOut := bounded(a.maxWait+a.lease, func() error { return m.Lock(ctx) }, func(error) { s.Close() })
+	if timedOut {
+		return "", err // the key may be ours until the late Lock returns
+	}
+	if err == nil {
+		a.mine[key] = held{s, m}
+		return m.Key(), nil
+	}
+	// revoking the lease deletes our key (waiting, or granted in the same instant)
+	if rerr := s.Close(); rerr != nil {
+		return "", fmt.Errorf("lock failed (%s), then revoke failed (%s)", oneLine(err), oneLine(rerr))
+	}
+	if ctx.Err() != nil {
+		return "", nil // gave up waiting, and certainly hold nothing
+	}
+	return "", err
+}
+
+func (a *adapter) release(key string) (bool, error) {
+	h, ok := a.mine[key]
+	if !ok {
+		return false, nil
+	}
+	delete(a.mine, key)
+	ctx, cancel := context.WithTimeout(context.Background(), maxDuration(a.lease, time.Second))
+	err := h.mutex.Unlock(ctx) // a delete of our key: succeeds whether it was still there or not
+	cancel()
+	h.session.Close() // best effort: an unrevoked lease expires within a TTL
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (a *adapter) close() {
+	for key, h := range a.mine {
+		h.session.Close()
+		delete(a.mine, key)
+	}
+	if a.client != nil {
+		a.client.Close()
+	}
+}
+
+func maxDuration(x, y time.Duration) time.Duration {
+	if x > y {
+		return x
+	}
+	return y
+}
+
+func main() {
+	maxWait := flag.Float64("max-wait", 2.0, "the longest Lock waits, in leases")
+	flag.Parse()
+	a := &adapter{}
+	in := bufio.NewReaderSize(os.Stdin, maxLine+1)
+	out := bufio.NewWriter(os.Stdout)
+	reply := func(v map[string]interface{}) {
+		line, _ := json.Marshal(v)
+		out.Write(line)
+		out.WriteByte('\n')
+		out.Flush()
+	}
+	first := true
+	for {
+		line, err := in.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			fmt.Fprintln(os.Stderr, "etcd-go: request over 65536 bytes")
+			os.Exit(2)
+		}
+		if err == io.EOF && len(line) == 0 {
+			a.close()
+			return
+		}
+		if err != nil && err != io.EOF {
+			fmt.Fprintln(os.Stderr, "etcd-go: stdin:", err)
+			a.close()
+			os.Exit(2)
+		}
+		var r request
+		if jerr := json.Unmarshal(line, &r); jerr != nil {
+			fmt.Fprintln(os.Stderr, "etcd-go: bad request:", jerr)
+			os.Exit(2)
+		}
+		if first {
+			first = false
+			if r.Op != "hello" {
+				reply(map[string]interface{}{"taala": 1, "error": "expected hello, got " + r.Op})
+				continue
+			}
+			if r.Taala == nil || *r.Taala != 1 {
+				reply(map[string]interface{}{"taala": 1, "error": "speaks protocol 1"})
+				continue
+			}
+			a.maxWait = time.Duration(*maxWait * r.TTL * float64(time.Second))
+			if herr := a.hello(r); herr != nil {
+				reply(map[string]interface{}{"taala": 1, "error": oneLine(herr)})
+			} else {
+				reply(map[string]interface{}{"taala": 1, "ok": true})
+			}
+			continue
+		}
+		id := r.ID
+		switch r.Op {
+		case "acquire":
+			token, aerr := a.acquire(r.Key)
+			switch {
+			case aerr != nil:
+				reply(map[string]interface{}{"id": id, "error": oneLine(aerr)})
+			case token == "":
+				reply(map[string]interface{}{"id": id, "ok": false})
+			default:
+				reply(map[string]interface{}{"id": id, "ok": true, "token": token})
+			}
+		case "release":
+			ok, rerr := a.release(r.Key)
+			if rerr != nil {
+				reply(map[string]interface{}{"id": id, "error": oneLine(rerr)})
+			} else {
+				reply(map[string]interface{}{"id": id, "ok": ok})
+			}
+		case "close":
+			a.close()
+			reply(map[string]interface{}{"id": id, "ok": true})
+			return
+		default:
+			reply(map[string]interface{}{"id": id, "error": "unknown op " + r.Op})
+		}
+		if err == io.EOF {
+			a.close()
+			return
+		}
+	}
+}
