@@ -69,6 +69,9 @@ def test_proxy_adds_latency_drops_and_heals(redis_servers, client_for, nemesis, 
     assert [e["f"] for e in nemesis_history] == ["start-delay", "heal", "partition", "heal"]
 
 
-def test_proxy_only_targets_loopback():
+def test_proxy_only_targets_loopback_or_taalas_own_private_network():
     with pytest.raises(ValueError, match="loopback"):
         TcpProxy("192.0.2.1", 6379)
+    with pytest.raises(ValueError, match="loopback"):
+        TcpProxy("10.213.40.2", 6379, subnet="10.213.4")  # a prefix of the subnet is not the subnet
+    TcpProxy("10.213.4.2", 6379, subnet="10.213.4").close()  # node-partition's nodes: allowed

@@ -9,7 +9,8 @@ server's. The proxy forwards bytes both ways and can:
   out although the server granted the lock), "both" is a partition of this link,
 - reset every open connection.
 
-The proxy only ever listens on and connects to loopback (it refuses any other target).
+The proxy only ever listens on loopback, and connects to loopback or to the private network
+taala made on this machine for node-partition (it refuses any other target).
 It runs its own asyncio loop in a daemon thread; every wait is bounded.
 """
 
@@ -28,9 +29,14 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int, *, name: str | None = None):
-        if target_host not in _LOOPBACK:
-            raise ValueError(f"the proxy only targets loopback, not {target_host!r}")
+    def __init__(self, target_host: str, target_port: int, *, name: str | None = None,
+                 subnet: str | None = None):
+        """`subnet`: a private network taala made on this machine (`taala.servers.network`,
+        "10.213.4"), whose nodes the proxy may target too: node-partition runs the servers
+        there, and a campaign that also cuts clients off puts its proxies in front of them."""
+        ours = subnet is not None and target_host.startswith(subnet + ".")
+        if target_host not in _LOOPBACK and not ours:
+            raise ValueError(f"the proxy only targets loopback or taala's own private network, not {target_host!r}")
         self.target = (target_host, target_port)
         self.name = name or f"proxy-{target_port}"
         self.host = "127.0.0.1"

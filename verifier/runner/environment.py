@@ -79,7 +79,8 @@ class Environment:
         """Put a TCP proxy between each client slot and each node (kept for the campaign)."""
         for c in range(clients):
             if c not in self.proxies:
-                self.proxies[c] = [TcpProxy(*host_port(node.address), name=f"client{c}-{node.name}").start()
+                subnet = self.network.subnet if self.network is not None else None
+                self.proxies[c] = [TcpProxy(*host_port(node.address), name=f"client{c}-{node.name}", subnet=subnet).start()
                                    for node in self.nodes]
 
     def proxies_of(self, c: int) -> list[TcpProxy]:
