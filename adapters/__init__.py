@@ -14,7 +14,7 @@ lock libraries and servers as they are used. Adapters in other packages are foun
     my-lock = "mypkg.my_lock:MyLock"
 
 A directory here holding a `taala-adapter.toml` holds process adapters: lock clients in any
-language, spoken to over stdin/stdout (`taala.process_adapter`, docs/process-adapters.md),
+language, spoken to over stdin/stdout (`taala.process.adapter`, docs/process-adapters.md),
 one per `[[adapter]]`, named after the directory the same way (`seed_redis_process/` holds
 `seed-redis-process`).
 
@@ -35,7 +35,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from taala.adapter import Adapter
-from taala.process_adapter import load as load_toml
+from taala.process.adapter import load as load_toml
 
 TOML = "taala-adapter.toml"
 

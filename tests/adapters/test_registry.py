@@ -16,7 +16,7 @@ import pytest
 import taala.adapters
 from taala.adapter import UNDECLARED, Adapter
 from taala.adapters import available, broken, get, scan
-from taala.process_adapter import ProcessAdapter
+from taala.process.adapter import ProcessAdapter
 from taala.cli.app import app
 from taala.faults import FAULTS
 from typer.testing import CliRunner

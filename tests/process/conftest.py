@@ -8,8 +8,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-import taala.process_adapter
-from taala.process_adapter import load
+import taala.process.adapter
+from taala.process.adapter import load
 
 HOSTILE = Path(__file__).with_name("hostile.py")
 
@@ -28,7 +28,7 @@ def toml(name: str, command: list[str], extra: str = "", top: str = "") -> str:
 def declare(tmp_path, monkeypatch):
     """declare(mode, extra="") -> the adapter class running hostile.py `mode` in tmp_path.
     Op deadlines are shortened to 1 lease + 1 s."""
-    monkeypatch.setattr(taala.process_adapter, "OP_SLACK_S", 1.0)
+    monkeypatch.setattr(taala.process.adapter, "OP_SLACK_S", 1.0)
 
     def make(mode: str, extra: str = ""):
         path = tmp_path / "taala-adapter.toml"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from taala.cli.app import app
-from taala.process_adapter import load
-from taala.process_build import BuildError
+from taala.process.adapter import load
+from taala.process.build import BuildError
 from typer.testing import CliRunner
 
 from tests.process.conftest import HOSTILE, toml

@@ -11,8 +11,8 @@ import signal
 import time
 
 import pytest
-from taala.process_adapter import ClientError
-from taala.process_wire import ProtocolError
+from taala.process.adapter import ClientError
+from taala.process.wire import ProtocolError
 
 from tests.process.conftest import assert_none_left, started_pids
 

@@ -8,7 +8,7 @@ import pytest
 from taala.adapter import LeaseTerms
 from taala.adapters import get
 from taala.cli.app import app
-from taala.process_adapter import load
+from taala.process.adapter import load
 from typer.testing import CliRunner
 
 from tests.process.conftest import toml

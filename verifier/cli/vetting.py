@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from taala.adapter import Adapter
 from taala.adapters import get
-from taala.process_adapter import ProcessAdapter
+from taala.process.adapter import ProcessAdapter
 
 EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 # which extra of pyproject.toml brings a module an adapter `requires`

@@ -46,7 +46,7 @@ class PauseGate:
 class ProcessClient:
     """A client running in another process, paused with SIGSTOP/SIGCONT together with every
     process it started: a process adapter's lock client is a child of the client process
-    (`taala.process_adapter`), and a pause that stopped only the parent would leave the lock
+    (`taala.process.adapter`), and a pause that stopped only the parent would leave the lock
     client running, renewing its lease, unlike a paused machine."""
 
     def __init__(self, pid: int, name: str | int | None = None):  # an int: the Jepsen process id

@@ -47,7 +47,7 @@ class Environment:
         self.proxies: dict[int, list[TcpProxy]] = {}  # client slot -> one proxy per node
         self.network: PrivateNetwork | None = None
         prepare = getattr(adapter_cls, "prepare", None)  # a process adapter's build step, once, here:
-        if prepare is not None:  # client processes time their start (taala.process_adapter)
+        if prepare is not None:  # client processes time their start (taala.process.adapter)
             prepare()
         self.resource = start_redis(1)
         try:

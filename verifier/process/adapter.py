@@ -6,7 +6,7 @@ is declared in a `taala-adapter.toml` beside the executable (one `[[adapter]]` e
 docs/process-adapters.md for the protocol and the fields). `load` turns the file into
 `ProcessAdapter` subclasses the registry lists like any Python adapter; each runner client
 process starts its own child, so a client pause (SIGSTOP of the client's process tree)
-stops the lock client too, and the child dies with its client (`taala.process_wire`).
+stops the lock client too, and the child dies with its client (`taala.process.wire`).
 
 Every failure of the child (a crash mid-op, a hang, garbage, a wrong protocol version or
 request id, a line over the limit) is an exception within the op's deadline, with the child's
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from taala.adapter import Adapter, LeaseTerms
-from taala.process_build import Build
-from taala.process_wire import Channel, ProtocolError, kill_tree, start
+from taala.process.build import Build
+from taala.process.wire import Channel, ProtocolError, kill_tree, start
 
 PROTOCOL = 1
 OP_SLACK_S = 5.0  # each op's deadline: its leases plus this
@@ -176,6 +176,6 @@ def load(path: str | Path, *, shown: str | None = None, like=None) -> tuple[list
     """The adapters a taala-adapter.toml declares, and one line per broken one (by name).
     ValueError (one line naming the file and line) when the file itself is unreadable.
     `shown`: how errors name the file; `like`: name -> registered adapter class or None."""
-    from taala.process_toml import read  # the reader of the file's fields: see there
+    from taala.process.declaration import read  # the reader of the file's fields: see there
 
     return read(Path(path), shown or str(path), like or (lambda name: None), ProcessAdapter)

@@ -1,7 +1,7 @@
 """Reading a `taala-adapter.toml`: every field checked, every mistake one line naming the file
 and the line, so a wrong declaration is never a campaign that quietly tests something else.
 
-Why apart from `taala.process_adapter`: this is the tedious half (types, ranges, unknown
+Why apart from `taala.process.adapter`: this is the tedious half (types, ranges, unknown
 keys), and the protocol half reads better without it. The declarations an adapter written
 in Python has are the same, with the same meaning (`taala.adapter`); durations are in
 leases. TOML has no null: `liveness = false` promises nothing, `backend = "none"` is a lock
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from taala.adapter import Expectation, LeaseTerms
-from taala.process_build import Build
+from taala.process.build import Build
 
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TOP_KEYS = {"protocol", "build", "adapter"}
@@ -33,7 +33,7 @@ class Bad(ValueError):
 
 
 def read(path: Path, shown: str, like, base: type) -> tuple[list[type], dict[str, str]]:
-    """See `taala.process_adapter.load`."""
+    """See `taala.process.adapter.load`."""
     try:
         text = path.read_text()
     except OSError as e:
