@@ -13,13 +13,18 @@ lock libraries and servers as they are used. Adapters in other packages are foun
     [project.entry-points."taala.adapters"]
     my-lock = "mypkg.my_lock:MyLock"
 
+A directory here holding a `taala-adapter.toml` holds process adapters: lock clients in any
+language, spoken to over stdin/stdout (`taala.process_adapter`, docs/process-adapters.md),
+one per `[[adapter]]`, named after the directory the same way (`seed_redis_process/` holds
+`seed-redis-process`).
+
 Every adapter's declarations are checked as it is loaded (`Adapter.problems`): one that
 fails is left out of `available()`, and `broken()` says why in one line naming its file.
 
 Only the command line may name an adapter by import path (`taala vet mypkg.my_lock:MyLock`,
-for an adapter under development): a name read from a file (a reproducer, shared between
+for an adapter under development) or by file (`taala vet path/to/taala-adapter.toml[:name]`): a name read from a file (a reproducer, shared between
 teams and attached to bug reports) must be a registered one, so reading a file never
-imports a module it names (`get(name, import_path=False)`).
+imports a module or starts a program it names (`get(name, import_path=False)`).
 """
 
 from __future__ import annotations
@@ -27,8 +32,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from taala.adapter import Adapter
+from taala.process_adapter import load as load_toml
+
+TOML = "taala-adapter.toml"
 
 
 def scan() -> tuple[dict[str, type[Adapter]], dict[str, str]]:
@@ -40,6 +49,9 @@ def scan() -> tuple[dict[str, type[Adapter]], dict[str, str]]:
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             _scan_module(info.name, found, broken)
+    for folder in __path__:
+        for toml in sorted(Path(folder).glob(f"*/{TOML}")):
+            _scan_toml(toml, f"adapters/{toml.parent.name}/{TOML}", found, broken)
     for ep in entry_points(group="taala.adapters"):
         _scan_entry_point(ep, found, broken)
     return dict(sorted(found.items())), broken
@@ -65,6 +77,22 @@ def _scan_module(name: str, found: dict[str, type[Adapter]], broken: dict[str, s
     for obj in vars(module).values():
         if isinstance(obj, type) and issubclass(obj, Adapter) and obj.__module__ == module.__name__ and obj.name:
             _register(obj, found, broken)
+
+
+def _scan_toml(path: Path, shown: str, found: dict[str, type[Adapter]], broken: dict[str, str]) -> None:
+    """The process adapters of one TOML; `lease_terms = { like = ... }` may name any adapter
+    found so far (the Python ones are scanned first)."""
+    try:
+        classes, bad = load_toml(path, shown=shown, like=found.get)
+    except ValueError as e:  # the file itself: one line, the rest of the registry stands
+        broken[shown] = str(e)
+        return
+    broken.update(bad)
+    for cls in classes:
+        if cls.name in found:  # listed by its file: the adapter that has the name stays usable
+            broken[shown] = f"adapter {cls.name!r} ({cls.source_file()}): the name is taken by {found[cls.name].defined_at()}"
+        else:
+            _register(cls, found, broken)
 
 
 def _scan_entry_point(ep, found: dict[str, type[Adapter]], broken: dict[str, str]) -> None:
@@ -105,6 +133,11 @@ def get(name: str, *, import_path: bool = True) -> type[Adapter]:
     A name read from a file must be looked up with `import_path=False`: then an import path
     is refused before anything is imported. ValueError, in one line, when the name is
     unknown, the adapter is broken, or the import path is refused or does not load."""
+    if _toml_spec(name) is not None:
+        if not import_path:
+            raise ValueError(f"adapter {name!r} is a file path; only registered adapters (`taala adapters`) "
+                             f"are accepted here")
+        return _by_file(*_toml_spec(name))
     if ":" in name:
         if not import_path:
             raise ValueError(f"adapter {name!r} is an import path; only registered adapters (`taala adapters`) "
@@ -117,6 +150,35 @@ def get(name: str, *, import_path: bool = True) -> type[Adapter]:
         hint = " (or give module:Class)" if import_path else ""
         raise ValueError(f"unknown adapter {name!r}; available: {', '.join(adapters)}{hint}")
     return adapters[name]
+
+
+def _toml_spec(spec: str) -> tuple[str, str | None] | None:
+    """`path/taala-adapter.toml` or `path/taala-adapter.toml:name` as (path, name); else None."""
+    if spec.endswith(".toml"):
+        return spec, None
+    path, _, name = spec.rpartition(":")
+    return (path, name) if path.endswith(".toml") else None
+
+
+def _by_file(path: str, name: str | None) -> type[Adapter]:
+    """An adapter of a TOML the command line names (the one it declares, or `name`)."""
+    try:
+        classes, bad = load_toml(path, like=lambda n: available().get(n))
+    except ValueError as e:
+        raise ValueError(str(e)) from None
+    names = [c.name for c in classes] + list(bad)
+    if name is None and len(names) != 1:
+        raise ValueError(f"{path} declares {len(names)} adapters ({', '.join(names) or 'none'}): give {path}:NAME")
+    name = name if name is not None else names[0]
+    if name in bad:
+        raise ValueError(bad[name])
+    chosen = next((c for c in classes if c.name == name), None)
+    if chosen is None:
+        raise ValueError(f"{path} declares no adapter {name!r} (it declares {', '.join(names)})")
+    error = chosen.declaration_error()
+    if error is not None:
+        raise ValueError(error)
+    return chosen
 
 
 def _by_path(spec: str) -> type[Adapter]:

@@ -1,4 +1,4 @@
-"""The adapters' registry: one file per adapter family, named after it, and every
+"""The adapters' registry: one file (or one directory of process adapters) per adapter family, named after it, and every
 adapter's declarations checked as it is loaded, wrong ones named in one line.
 
 No servers: these tests read the registry and the files only.
@@ -16,14 +16,28 @@ import pytest
 import taala.adapters
 from taala.adapter import UNDECLARED, Adapter
 from taala.adapters import available, broken, get, scan
+from taala.process_adapter import ProcessAdapter
 from taala.cli.app import app
 from taala.faults import FAULTS
 from typer.testing import CliRunner
 
 
 def _families() -> list[str]:
-    """The public modules of `taala.adapters` as adapter-name prefixes (`tooz.py` -> `tooz`)."""
-    return [m.name.replace("_", "-") for m in pkgutil.iter_modules(taala.adapters.__path__) if not m.name.startswith("_")]
+    """The public modules of `taala.adapters` as adapter-name prefixes (`tooz.py` -> `tooz`), and
+    its directories of process adapters (`seed_redis_process/` -> `seed-redis-process`)."""
+    modules = [m.name for m in pkgutil.iter_modules(taala.adapters.__path__) if not m.name.startswith("_")]
+    folders = [p.parent.name for f in taala.adapters.__path__ for p in Path(f).glob("*/taala-adapter.toml")]
+    return [name.replace("_", "-") for name in modules + folders]
+
+
+def _home(cls) -> str | None:
+    """The family file or directory a built-in adapter is in, as a name prefix; None: not built in."""
+    if issubclass(cls, ProcessAdapter):
+        parts = Path(cls.toml_file).parts
+        return parts[1].replace("_", "-") if parts[0] == "adapters" and len(parts) == 3 else None
+    if not cls.__module__.startswith("taala.adapters."):
+        return None  # an installed package's adapter (entry point): its own layout
+    return cls.__module__.rsplit(".", 1)[1].replace("_", "-")
 
 
 def family_of(name: str, families: list[str]) -> str | None:
@@ -38,17 +52,16 @@ def test_every_built_in_adapter_lives_in_the_file_named_after_its_family():
     families = _families()
     misplaced = {}
     for name, cls in available().items():
-        if not cls.__module__.startswith("taala.adapters."):
-            continue  # an installed package's adapter (entry point): its own layout
-        stem = cls.__module__.rsplit(".", 1)[1].replace("_", "-")
-        if family_of(name, families) != stem:
-            misplaced[name] = f"{stem.replace('-', '_')}.py"
+        stem = _home(cls)
+        if stem is not None and family_of(name, families) != stem:
+            misplaced[name] = cls.source_file()
     assert not misplaced, f"adapter -> file it is in, not named after its family: {misplaced}"
 
 
-def test_every_family_file_holds_an_adapter():
-    found = {cls.__module__.rsplit(".", 1)[1].replace("_", "-") for cls in available().values()}
+def test_every_family_file_and_directory_holds_an_adapter():
+    found = {_home(cls) for cls in available().values()}
     assert set(_families()) <= found
+    assert "seed-redis-process" in found  # a directory of process adapters
 
 
 def test_the_family_rule_picks_the_longest_stem():
@@ -149,6 +162,37 @@ def test_a_broken_built_in_is_named_in_one_line_and_the_rest_are_listed(more_bui
                                           f"taala: broken adapter: {bad['adapters/syntax_error.py']}"]
 
 
+def test_a_broken_process_adapter_directory_is_named_in_one_line_and_the_rest_are_listed(more_built_ins, tmp_path):
+    def folder(name: str, text: str) -> None:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "taala-adapter.toml").write_text(text)
+
+    adapter = '[[adapter]]\nname = "{}"\ncommand = ["true"]\nbackend = "none"\n[adapter.expectations]\n{} = {{ safe = true, reason = "r" }}\n'
+    folder("not_toml", "protocol = 1\n[[adapter]\n")
+    folder("misfit_process", "protocol = 1\n" + adapter.format("misfit-process", "paws"))
+    folder("seed_redis_again", "protocol = 1\n" + adapter.format("seed-redis", "none"))
+    found, bad = scan()
+    assert "seed-redis" in found and "seed-redis-process" in found and "misfit-process" not in found
+    assert bad["adapters/not_toml/taala-adapter.toml"] == ("adapters/not_toml/taala-adapter.toml:2: not TOML: "
+                                                          "Expected ']]' at the end of an array declaration")
+    assert bad["misfit-process"].startswith("adapter 'misfit-process' (adapters/misfit_process/taala-adapter.toml:2): "
+                                            "`expectations` names unknown fault(s) paws")
+    seed_redis = _line_of("adapters/seed_redis.py", "class SeedRedisLock(")
+    assert bad["adapters/seed_redis_again/taala-adapter.toml"] == (
+        "adapter 'seed-redis' (adapters/seed_redis_again/taala-adapter.toml:2): the name is taken by "
+        f"adapters/seed_redis.py:{seed_redis}")
+    assert get("seed-redis").__name__ == "SeedRedisLock"
+
+
+def test_a_file_path_names_process_adapters_on_the_command_line_only():
+    toml = str(Path(__file__).resolve().parents[2] / "adapters" / "seed_redis_process" / "taala-adapter.toml")
+    assert get(toml).name == "seed-redis-process" and get(f"{toml}:seed-redis-process").name == "seed-redis-process"
+    with pytest.raises(ValueError, match=r"is a file path; only registered adapters \(`taala adapters`\) are accepted here"):
+        get(toml, import_path=False)
+    with pytest.raises(ValueError, match=r"declares no adapter 'nope' \(it declares seed-redis-process\)$"):
+        get(f"{toml}:nope")
+
+
 def test_entry_points_are_checked_too(monkeypatch):
     eps = [EntryPoint("unknown-fault", f"{FIXTURES}:UnknownFault", "taala.adapters"),
            EntryPoint("my-lock", f"{FIXTURES}:BadModel", "taala.adapters"),
@@ -184,6 +228,8 @@ def test_taala_adapters_says_where_each_adapter_is_defined():
     tooz_redis = _line_of("adapters/tooz.py", '_define("tooz-redis"')  # both redis classes: one call in a loop
     assert data["seed-redis"]["defined_at"] == f"adapters/seed_redis.py:{seed_redis}"
     assert data["tooz-redis-heartbeat"]["defined_at"] == f"adapters/tooz.py:{tooz_redis}"
+    process = _line_of("adapters/seed_redis_process/taala-adapter.toml", "[[adapter]]")
+    assert data["seed-redis-process"]["defined_at"] == f"adapters/seed_redis_process/taala-adapter.toml:{process}"
     assert {"summary", "backend", "nodes", "fenced", "model", "modes", "clients", "expectations"} < set(data["seed-redis"])
 
     table = CliRunner().invoke(app, ["adapters"], env={"COLUMNS": "200"})

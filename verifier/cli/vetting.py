@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from taala.adapter import Adapter
 from taala.adapters import get
+from taala.process_adapter import ProcessAdapter
 
 EXIT_SAFE, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 # which extra of pyproject.toml brings a module an adapter `requires`
@@ -36,6 +37,10 @@ def load_adapter(name: str, *, import_path: bool = True) -> type[Adapter]:
     if missing:
         extras = ",".join(sorted({EXTRA_OF.get(m, "adapters") for m in missing}))
         fail(f"adapter {name!r} needs the Python module(s) {', '.join(missing)}: pip install 'taala[{extras}]'")
+    # a process adapter whose program or build tool is not installed (Consul's `unavailable` is
+    # about an agent, which `--target` may provide: not asked here)
+    if issubclass(cls, ProcessAdapter) and (reason := cls.unavailable()):
+        fail(f"adapter {cls.name!r} is unavailable here: {reason}")
     return cls
 
 

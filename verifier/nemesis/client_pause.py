@@ -5,7 +5,7 @@ timed waits, tried on Debian 12's libfaketime 0.9.10), so when it wakes up it se
 passed, exactly like a process after a long GC pause or a VM migration.
 
 - A client that is a separate process is suspended with SIGSTOP (psutil) — real, and
-  invisible to the client.
+  invisible to the client — with every process it started (a process adapter's child).
 - A client that is a thread cannot be stopped from outside in CPython; it calls
   `PauseGate.checkpoint()` at the points where a real process could be descheduled
   (e.g. between "acquired" and "write to the protected resource"), and blocks there while
@@ -44,20 +44,46 @@ class PauseGate:
 
 
 class ProcessClient:
-    """A client running in another process, paused with SIGSTOP/SIGCONT."""
+    """A client running in another process, paused with SIGSTOP/SIGCONT together with every
+    process it started: a process adapter's lock client is a child of the client process
+    (`taala.process_adapter`), and a pause that stopped only the parent would leave the lock
+    client running, renewing its lease, unlike a paused machine."""
 
     def __init__(self, pid: int, name: str | int | None = None):  # an int: the Jepsen process id
         self.process = psutil.Process(pid)
         self.name = name if name is not None else f"pid{pid}"
+        self._stopped: list[psutil.Process] = []  # the descendants the last pause stopped
 
     def pause(self) -> None:
+        """Stop the client, then its descendants (stopped, it starts no new ones meanwhile)."""
         self.process.suspend()
+        self._stopped = []
+        for child in self._children():
+            try:
+                child.suspend()
+                self._stopped.append(child)
+            except psutil.NoSuchProcess:
+                pass
 
     def resume(self) -> None:
+        """Continue the descendants first, then the client: when it looks at its child's pipe
+        again, the child already runs."""
+        for child in self._stopped + self._children():
+            try:
+                child.resume()
+            except psutil.NoSuchProcess:
+                pass
+        self._stopped = []
         try:
             self.process.resume()
         except psutil.NoSuchProcess:
             pass
+
+    def _children(self) -> list[psutil.Process]:
+        try:
+            return self.process.children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
 
     @property
     def paused(self) -> bool:

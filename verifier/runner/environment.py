@@ -46,6 +46,9 @@ class Environment:
         self.lock_key = LOCK_KEY
         self.proxies: dict[int, list[TcpProxy]] = {}  # client slot -> one proxy per node
         self.network: PrivateNetwork | None = None
+        prepare = getattr(adapter_cls, "prepare", None)  # a process adapter's build step, once, here:
+        if prepare is not None:  # client processes time their start (taala.process_adapter)
+            prepare()
         self.resource = start_redis(1)
         try:
             if target is not None:

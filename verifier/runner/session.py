@@ -77,8 +77,11 @@ class Session:
     def client(self, c: int, *, wait: bool = True) -> ClientProcess:
         if c not in self.procs:
             env = self.env
+            # a process adapter's child has `start_timeout` to answer hello (taala.process_adapter)
+            startup = max(10.0, getattr(env.adapter_cls, "start_timeout", 0.0) + 5.0)
             self.procs[c] = ClientProcess(env.adapter_cls, env.addresses_for(c), self.ttl, c, env.resource_address,
-                                          log_path=env.client_log, wait=False, workload=env.workload)
+                                          startup_timeout=startup, log_path=env.client_log, wait=False,
+                                          workload=env.workload)
         return self.procs[c].ready() if wait else self.procs[c]
 
     def start_clients(self, clients: int) -> None:
