@@ -133,7 +133,7 @@ public final class TaalaCurator {
                 return "could not connect to " + hosts + " within " + Math.max(5000, 2 * sessionMs) + " ms";
             int granted = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
             if (granted != sessionMs)  // the server clamps a session to 2..20 ticks without a word
-                return String.format("ZooKeeper grants a %g s session, not the %g s lease asked for", granted / 1000.0, ttl);
+                return "ZooKeeper grants a " + seconds(granted / 1000.0) + " s session, not the " + seconds(ttl) + " s lease asked for";
         } catch (Exception e) {
             return oneLine(e);
         }
@@ -254,6 +254,10 @@ public final class TaalaCurator {
         else if (v instanceof Long || v instanceof Integer) g.writeNumber(((Number) v).longValue());
         else if (v instanceof Number) g.writeNumber(((Number) v).doubleValue());
         else g.writeString(v.toString());
+    }
+
+    private static String seconds(double s) {
+        return new java.math.BigDecimal(Double.toString(s)).stripTrailingZeros().toPlainString();
     }
 
     private static String oneLine(Throwable e) {
