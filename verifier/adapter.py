@@ -1,7 +1,8 @@
 """What an adapter is: one lock implementation, as taala's runner drives it.
 
 An adapter is a small class (one file in `adapters/`, or in your own package registered
-under the `taala.adapters` entry-point group). The runner creates one instance per
+under the `taala.adapters` entry-point group), or a program in any language declared by a
+`taala-adapter.toml` (`taala.process_adapter`: a `ProcessAdapter` subclass per declaration). The runner creates one instance per
 client, inside that client's own process, so a client pause (SIGSTOP) freezes the lock
 library's background threads too, exactly like a GC pause would.
 

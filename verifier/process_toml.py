@@ -64,6 +64,8 @@ def read(path: Path, shown: str, like, base: type) -> tuple[list[type], dict[str
         name = entry.get("name") if isinstance(entry.get("name"), str) and entry.get("name") else None
         try:
             attrs = _fields(entry, like)
+            if build is None and any("{build}" in arg for arg in attrs["command"]):
+                raise Bad(["`command` names {build} but the file has no [build]"], "command")
         except Bad as e:
             at = _line(lines, e.key, start) if e.key else start
             broken[name or f"{shown}:{start}"] = f"adapter {name or '?'!r} ({shown}:{at}): {e}"

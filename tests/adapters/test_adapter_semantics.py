@@ -44,6 +44,9 @@ def make(cluster):
 
     def make(name, client, ttl=None):
         cls = ALL[name]
+        unavailable = getattr(cls, "unavailable", None)  # a process adapter whose program is not installed
+        if unavailable is not None and (reason := unavailable()):
+            pytest.skip(f"{name}: {reason}")
         adapter = cls(cluster.addresses[: cls.nodes], ttl=ttl or ttl_for(cls), client=client,
                       resource=cluster.addresses[-1])
         made.append(adapter)

@@ -35,7 +35,9 @@ def answer(request):
             hang()
         say(json.dumps({"id": rid, "ok": True}))
         sys.exit(0)
-    if op == "acquire" and MODE != "well":
+    if op == "acquire" and MODE == "slow":  # well behaved, but takes its time
+        time.sleep(0.5)
+    elif op == "acquire" and MODE != "well":
         if MODE == "crash":
             sys.exit(3)
         if MODE == "hang":

@@ -3,6 +3,7 @@ child of the client process, and must freeze with it (a real child process, SIGS
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import time
@@ -56,3 +57,33 @@ def test_resume_of_a_client_that_is_gone_is_no_error():
     client.wait()
     handle.resume()
     assert not handle.paused
+
+
+def _acquire(cls, results) -> None:
+    adapter = cls(["127.0.0.1:1"], ttl=0.2, client=0)
+    results.put("started")
+    try:
+        results.put(adapter.acquire("k"))
+    except Exception as e:
+        results.put(f"{type(e).__name__}: {e}")
+    adapter.close()
+
+
+def test_a_pause_longer_than_the_deadline_does_not_time_the_op_out(declare):
+    """A client paused mid-op (its child with it) for longer than the op's deadline gets its
+    reply once resumed: time spent stopped is not the child's delay."""
+    cls = declare("slow")  # acquire answers after 0.5 s; the deadline is 1.2 s
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+    client = ctx.Process(target=_acquire, args=(cls, results), daemon=True)
+    client.start()
+    try:
+        assert results.get(timeout=20) == "started"
+        time.sleep(0.1)
+        ProcessClient(client.pid).pause()
+        time.sleep(2.5)
+        ProcessClient(client.pid).resume()
+        assert results.get(timeout=10) == "t1"
+    finally:
+        client.join(5)
+        client.kill()

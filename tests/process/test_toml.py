@@ -65,6 +65,11 @@ def test_every_mistake_is_on_the_one_line_at_the_first_ones_line(tmp_path):
                                  f"`backend` must be a server kind (\"redis\", \"zookeeper\", ...) or \"none\", not 'redsi'")
 
 
+def test_build_in_a_command_needs_a_build_step(tmp_path):
+    _, broken = _load(tmp_path, toml("my-lock", ["{build}/client"]))
+    assert broken["my-lock"] == f"adapter 'my-lock' ({SHOWN}:5): `command` names {{build}} but the file has no [build]"
+
+
 def test_declarations_are_the_python_ones_in_leases(tmp_path):
     extra = ("blocking = true\nmax_wait = 1.5\ntiming = { lease = 1.0, wait = 1.5 }\nliveness = false\nmin_ttl = 2.0\n"
              "fenced = true\ntier = 'full'\nmodes = ['write', 'read']\nmodel = 'rw-lock'\nclients = 3\n"
