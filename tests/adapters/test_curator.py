@@ -9,7 +9,7 @@ import time
 
 import pytest
 from taala.adapters import get
-from taala.process_adapter import ClientError
+from taala.process.adapter import ClientError
 
 from tests.support.waiting import waiting
 

@@ -34,9 +34,25 @@ def test_table_rows_in_fault_order_with_sizes_times_and_mismatches(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[2].startswith("| `a-lock` | none | 10 s | safe | none found | yes |")
-    assert lines[3] == "| `a-lock` | pause | 1 s | unsafe | **unsafe** | yes | 2 / 2 / 1 | 12 s | 30 s | 9 |"
-    assert "| `b-lock` | none | 10 s | safe | **unsafe** | **no** | 2 / 3 / 0 |" in lines[4]
-    assert "3 cases over 2 adapters: 2 violations found, 1 not as declared" in done.stdout
+    assert lines[3] == "| `a-lock` | pause | 1 s | unsafe | **unsafe** | yes |  | 2 / 2 / 1 | 12 s | 30 s | 9 |"
+    assert "| `b-lock` | none | 10 s | safe | **unsafe** | **no** |  | 2 / 3 / 0 |" in lines[4]
+    assert "3 cases over 2 adapters: 2 violations found, 1 not as declared, 0 with a bug class" in done.stdout
+
+
+@pytest.mark.parametrize(("extra", "shown"), [
+    ({"class": "past-lease"}, "past-lease"),
+    ({"class": "past-lease", "hunt_class": "foreign-release"}, "past-lease; behind it **foreign-release**"),
+    ({"replayed": {"runs": 3, "violations": 3, "classes": {"bug": 2, "undetermined": 1}}},
+     "**bug** 2/3, undetermined 1/3 (replayed)"),
+    ({"replayed": {"runs": 3, "violations": 0, "classes": {"no violation": 3}}}, "did not recur (0 of 3 replays)"),
+])
+def test_the_class_column_says_the_campaigns_class_or_what_replays_showed(tmp_path, extra, shown):
+    results = tmp_path / "findings.jsonl"
+    results.write_text(json.dumps(dict(CASES[0], **extra)) + "\n")
+    done = run(str(results))
+    assert done.returncode == 0, done.stderr
+    assert f"| yes | {shown} | 2 / 2 / 1 |" in done.stdout
+    assert ("1 with a bug class" in done.stdout) == ("**" in shown)
 
 
 @pytest.mark.parametrize("option", ["--into", "--readme"])  # --readme: its name when the table lived in README.md
@@ -69,7 +85,7 @@ def test_one_row_per_case_from_runs_under_several_seeds_on_several_machines(tmp_
     rows = [line for line in done.stdout.splitlines() if line.startswith("| `")]
     assert len(rows) == 2
     # found by 2 of 3 seeds; the smaller reproducer (seed 2's) and the shortest time to find
-    assert rows[1] == "| `a-lock` | pause | 1 s | unsafe | **unsafe** (2 of 3 seeds) | yes | 2 / 2 / 1 | 8 s | 90 s | 23 |"
+    assert rows[1] == "| `a-lock` | pause | 1 s | unsafe | **unsafe** (2 of 3 seeds) | yes |  | 2 / 2 / 1 | 8 s | 90 s | 23 |"
     # safe, but one seed tested nothing: the case is inconclusive, not "none found"
     assert "| `a-lock` | none | 10 s | safe | inconclusive | no (tested nothing) |" in rows[0]
     assert "2 cases over 1 adapters: 1 violations found, 1 not as declared" in done.stdout
