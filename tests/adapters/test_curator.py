@@ -11,7 +11,7 @@ import pytest
 from taala.adapters import get
 from taala.process.adapter import ClientError
 
-from tests.support.waiting import waiting
+from tests.support.waiting import assert_gives_up_after_max_wait, waiting
 
 TTL = 2.0  # the adapters' min_ttl, as kazoo's
 NAMES = ["curator-mutex", "curator-semaphore-mutex", "curator-rw-lock"]
@@ -59,12 +59,7 @@ def test_a_waiter_gets_the_lock_right_after_the_holders_release(make, key, name)
 
 
 def test_a_waiter_gives_up_after_max_wait(make, key):
-    a, b = make("curator-mutex", 0), make("curator-mutex", 1)
-    assert a.acquire(key)
-    started = time.monotonic()
-    assert b.acquire(key) is None
-    waited = time.monotonic() - started
-    assert get("curator-mutex").max_wait * TTL * 0.9 <= waited < get("curator-mutex").max_wait * TTL + 2.0
+    assert_gives_up_after_max_wait(make("curator-mutex", 0), make("curator-mutex", 1), key, TTL)
 
 
 def test_readers_share_and_a_writer_waits_for_them(make, key):

@@ -10,7 +10,7 @@ import pytest
 from taala.adapters import get
 from taala.vet import REPRODUCER_VERSION, replay
 
-from tests.support.waiting import waiting
+from tests.support.waiting import assert_gives_up_after_max_wait, waiting
 
 TTL = 2.0  # both adapters' min_ttl: the shortest session/lease our servers really grant
 RUNS = 20
@@ -37,12 +37,7 @@ def test_zookeeper_a_waiter_gets_the_lock_right_after_the_holders_release(make, 
 
 
 def test_zookeeper_a_waiter_gives_up_after_max_wait(make, key):
-    a, b = make("zookeeper-lock", 0), make("zookeeper-lock", 1)
-    assert a.acquire(key)
-    started = time.monotonic()
-    assert b.acquire(key) is None
-    waited = time.monotonic() - started
-    assert get("zookeeper-lock").max_wait * TTL * 0.9 <= waited < get("zookeeper-lock").max_wait * TTL + 2.0
+    assert_gives_up_after_max_wait(make("zookeeper-lock", 0), make("zookeeper-lock", 1), key, TTL)
 
 
 def test_zookeeper_refuses_a_session_the_server_would_not_grant(make, key):

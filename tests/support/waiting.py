@@ -17,3 +17,13 @@ def waiting(adapter, key):
 
     threading.Thread(target=run, daemon=True).start()
     return got, done
+
+
+def assert_gives_up_after_max_wait(a, b, key, ttl: float) -> None:
+    """`a` holds `key`; `b`'s blocking acquire is refused (None) after its `max_wait` leases,
+    not sooner (10 % for timer slack) and not 2 s later (a refusal must not hang)."""
+    assert a.acquire(key)
+    started = time.monotonic()
+    assert b.acquire(key) is None
+    waited = time.monotonic() - started
+    assert b.max_wait * ttl * 0.9 <= waited < b.max_wait * ttl + 2.0, waited
