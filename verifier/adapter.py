@@ -71,7 +71,7 @@ from typing import Any, ClassVar
 # The faults a schedule can hold (names and one-line summaries), and the database user a
 # client connects as so that `query-kill` finds its sessions: both belong to `taala.faults`
 # and are re-exported here for adapters, which name their faults and users from this module.
-from taala.checker.lease import KINDS
+from taala.checker.lease import CLASSES
 from taala.faults import FAULTS, session_user  # noqa: F401  (re-exported)
 
 # What an adapter's `lease_terms` returns: the classifier's (`taala.checker.lease`), re-exported
@@ -247,9 +247,9 @@ def _expectation_problems(expectations: Any) -> list[str]:
     if wrong:
         problems.append(f"`expectations` for {', '.join(wrong)} must be safe(reason) or unsafe(reason)")
     classes = {c for e in expectations.values() if isinstance(e, Expectation) for c in e.classes or ()}
-    if classes - set(KINDS):
-        problems.append(f"`expectations` name unknown violation class(es) {', '.join(sorted(map(str, classes - set(KINDS))))} "
-                        f"(classes: {', '.join(KINDS)})")
+    if classes - set(CLASSES):
+        problems.append(f"`expectations` name unknown violation class(es) {', '.join(sorted(map(str, classes - set(CLASSES))))} "
+                        f"(classes: {', '.join(CLASSES)})")
     return problems
 
 

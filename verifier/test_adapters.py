@@ -84,6 +84,9 @@ def test_adapter_meets_its_declared_verdict(adapter, fault, taala_budget, taala_
     assert not campaign.undeclared_bug, (
         f"{adapter} under {fault} showed a bug class its declaration {expected.classes} does not admit: "
         f"{(campaign.hunt if campaign.hunt is not None and campaign.hunt.violation else campaign).classification.headline()}")
+    assert not campaign.undeclared_leak, (
+        f"{adapter} under {fault} leaked (never granted again after the faults healed and every holder released), "
+        f"which its declaration {expected.classes} does not admit: {campaign.leak.schedule}; {campaign.leak.reproducer}")
     size = counts(campaign.schedule, campaign.clients)
     # a lock admitting several holders needs one more client than it admits (`Adapter.clients`)
     assert size["clients"] <= cls.clients and size["operations"] <= 6, f"not shrunk: {campaign.schedule}"
@@ -102,6 +105,7 @@ def _record_finding(campaign, fault: str, expected: str, found_at: list[float], 
             "reasons": campaign.reasons, "seed": seed,
             # the violation's class (`taala.checker.lease`), and the hunt's behind it, if any
             "class": campaign.classification.kind if campaign.classification else None,
-            "hunt_class": campaign.hunt.classification.kind if campaign.hunt and campaign.hunt.classification else None}
+            "hunt_class": campaign.hunt.classification.kind if campaign.hunt and campaign.hunt.classification else None,
+            "leak": campaign.leak.schedule if campaign.leak is not None and campaign.leak.violation else None}
     with open(path, "a") as f:  # one write per line: lines from xdist workers do not interleave
         f.write(json.dumps(line) + "\n")

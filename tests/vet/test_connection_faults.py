@@ -60,6 +60,9 @@ def test_a_lock_never_granted_again_is_a_liveness_finding_apart_from_safety(tmp_
     assert not campaign.violation  # mutual exclusion held...
     assert campaign.leaked and campaign.probed >= len(campaign.leaked)  # ...but the lock leaked
     assert ["acquire"] == sorted({step[0] for step in campaign.leaked[0]} & {"acquire"})
+    # ...and the leak hunt shrank it to one acquire, saved to replay as a leak
+    assert campaign.leak is not None and campaign.leak.schedule == [["acquire", 0]], campaign.to_dict()["leak"]
+    assert campaign.leak.reproducer is not None
 
 
 def test_a_correct_lock_is_granted_again_after_every_run(tmp_path):

@@ -81,6 +81,10 @@ FOREIGN_RELEASE = "foreign-release"
 BUG = "bug"
 UNDETERMINED = "undetermined"
 KINDS = (PAST_LEASE, STATE_LOST, FOREIGN_RELEASE, BUG, UNDETERMINED)
+# Not an overlap's class but a run's: after the faults healed and every holder released, the
+# lock was never granted again (the runner's liveness probe decides it; `taala.vet.hunt`).
+LEAKED = "leaked"
+CLASSES = KINDS + (LEAKED,)  # what an adapter's expectations may name
 
 RATE = 0.01
 SLACK = 0.020

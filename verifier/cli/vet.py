@@ -47,8 +47,9 @@ def vet(
                                           "faults) to vet against instead of starting local ones; see docs/scaling.md."),
     hunt: Optional[float] = typer.Option(None, "--hunt", min=0.0, help="After a violation that is not shown to be a "
                                          "bug (past the lease, a lost state), seconds to hunt for one that is (granted "
-                                         "inside a valid lease, a foreign release). Default: as long as the first find "
-                                         "took, at least 10 s; 0: no hunt."),
+                                         "inside a valid lease, a foreign release); then half that for a leak (never "
+                                         "granted again after the faults healed). Default: as long as the first find "
+                                         "took, at least 6 s; 0: no hunt."),
 ) -> None:
     """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
 
@@ -189,6 +190,7 @@ _CLASS_WORDS = {
     "foreign-release": ("BUG: foreign release", "bold red", "a release removed a lock that was not its own"),
     "bug": ("BUG: within the lease", "bold red", "granted while the first lease was certainly valid"),
     "undetermined": ("undetermined", "yellow", "neither the lease's weakness nor a bug can be shown with room to spare"),
+    "leaked": ("LEAKED", "bold red", "every later acquire refused: the lock is lost until someone clears it"),
 }
 
 
@@ -228,28 +230,42 @@ def _liveness_line(campaign) -> Text | None:
 
 def _render_campaign(out: Console, campaign) -> None:
     _verdict_lines(out, campaign)
-    if campaign.hunt is not None:
-        _hunt_lines(out, campaign.hunt)
+    for found in (campaign.hunt, campaign.leak):
+        if found is not None:
+            _hunt_lines(out, found)
     for note in campaign.notes:
         out.print(Text(f"note: {note}", style="yellow"))
 
 
+_HUNTED = {"bug": ("a bug behind it (a grant inside a valid lease, a foreign release)", "BUG FOUND behind it"),
+           "leaked": ("a leak (after the faults healed and every holder released, never granted again)", "LEAK FOUND")}
+
+
 def _hunt_lines(out: Console, hunt: Any) -> None:
-    """What the hunt for a bug behind the first violation found (`taala.vet.hunt`)."""
+    """What a hunt behind the first search found (`taala.vet.hunt`)."""
     looked = f"{hunt.examples} schedules in {hunt.elapsed_s:.1f} s"
+    sought, found = _HUNTED[hunt.looked_for]
     if not hunt.violation:
-        out.print(Text(f"hunted for a bug behind it (a grant inside a valid lease, a foreign release): none found "
-                       f"in {looked}"))
+        out.print(Text(f"hunted for {sought}: none found in {looked}"))
         return
-    out.print(Text.assemble(("BUG FOUND behind it", "bold red"), f" ({looked}); minimal schedule:"))
+    out.print(Text.assemble((found, "bold red"), f" ({looked}); minimal schedule:"))
     for n, line in enumerate(hunt.steps() or [], start=1):
         out.print(Text(f"  {n}. {line}"))
-    if hunt.classification is not None:
+    if hunt.looked_for == "leaked":
+        out.print(_leak_class_line(hunt))
+    elif hunt.classification is not None:
         out.print(_class_line(hunt.classification))
     if hunt.recurrence:
         out.print(_recurrence_line(hunt.recurrence))
     if hunt.reproducer:
         out.print(Text(f"reproducer: {hunt.reproducer}   (re-run it: taala replay {hunt.reproducer})"))
+
+
+def _leak_class_line(hunt: Any) -> Text:
+    label, style, meaning = _CLASS_WORDS["leaked"]
+    return Text.assemble(("class: ", "bold"), (label, style),
+                         ": after the faults healed and every holder released, a fresh client was not granted "
+                         f"the lock within the adapter's liveness promise ({meaning})")
 
 
 def _recurrence_line(recurrence: tuple[int, int]) -> Text:

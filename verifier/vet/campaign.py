@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from taala.checker.judge import Verdict
+from taala.checker.lease import LEAKED
 from taala.checker.result import UNKNOWN, Validity
 from taala.runner import Run
 from taala.schedule import counts, describe
@@ -54,6 +55,9 @@ class Campaign:
     doubled: int = 0  # runs in which two clients believed they held one lock at once
     target: str | None = None  # the target file of servers the user runs, if any (`taala.target`)
     hunt: Campaign | None = None  # the hunt for a bug after the first violation (`taala.vet.hunt`)
+    leak: Campaign | None = None  # the hunt for a leak (`taala.vet.hunt`)
+    # what this search counted as found: "violation" (a campaign), or a hunt's class (bug, leaked)
+    looked_for: str = "violation"
     # (runs that showed it, runs) of the minimal schedule, measured as the minimiser settled
     # on it (`taala.vet.minimise`, pass 7); None when not measured (interrupted)
     recurrence: tuple[int, int] | None = None
@@ -84,10 +88,27 @@ class Campaign:
     def matched(self) -> bool | None:
         """Did the outcome match the adapter's declaration? None if undeclared or inconclusive.
         A bug class the declaration does not list is not as declared, whatever else it says:
-        that is the finding a lock's author needs most."""
+        that is the finding a lock's author needs most; so is a leak the hunt found on a lock
+        that promises liveness."""
         if self.expected is None or self.outcome == INCONCLUSIVE or (self.interrupted and not self.violation):
             return None
-        return self.violation == (self.expected == "unsafe") and not self.undeclared_bug
+        return self.violation == (self.expected == "unsafe") and not self.undeclared_bug and not self.undeclared_leak
+
+    @property
+    def found_class(self) -> str | None:
+        """The class of what was found: "leaked" for a leak hunt's find, else the minimal
+        run's violation class (None: nothing found, or not classified)."""
+        if self.looked_for == LEAKED:
+            return LEAKED if self.violation else None
+        return self.classification.kind if self.classification is not None else None
+
+    @property
+    def undeclared_leak(self) -> bool:
+        """A leak found on a lock that promises liveness (the leak hunt runs only for those)
+        under faults whose declaration does not admit `leaked`."""
+        if self.leak is None or not self.leak.violation:
+            return False
+        return self.expected_classes is None or LEAKED not in self.expected_classes
 
     @property
     def undeclared_bug(self) -> bool:
@@ -96,6 +117,8 @@ class Campaign:
         if self.hunt is not None and self.hunt.undeclared_bug:
             return True
         found = self.classification
+        if self.looked_for == LEAKED:
+            return False
         if found is None or not found.is_bug:
             return False
         return self.expected == "safe" or (self.expected_classes is not None and found.kind not in self.expected_classes)
@@ -140,10 +163,12 @@ class Campaign:
             "steps": self.steps(),
             "size": counts(self.schedule, self.clients) if self.schedule else None,
             "explanation": ce.explanation if ce else None,
-            "class": self.classification.kind if self.classification else None,
+            "looked_for": self.looked_for,
+            "class": self.found_class,
             "classification": self.classification.to_dict() if self.classification else None,
             "damage": damage.explanation if damage else None,
             "damage_schedule": self.damage_schedule,
             "notes": self.notes,
             "hunt": self.hunt.to_dict() if self.hunt is not None else None,
+            "leak": self.leak.to_dict() if self.leak is not None else None,
         }

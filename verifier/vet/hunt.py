@@ -1,19 +1,27 @@
-"""After the first violation: hunt for a bug behind the lease's known weakness.
+"""After the first search: hunt for the classes it did not find, a bug and a leak.
 
 Every TTL lock without fencing first breaks the known way (a holder paused past its
 lease); a campaign that stopped there would never learn whether the lock also grants twice
-*inside* a valid lease, or lets a release remove somebody else's lock. So once the first
-violation is found, shrunk and saved, and its class (`taala.checker.lease`) is not a bug,
-the campaign searches again for the same faults, counting only violations shown to be the
-lock's bug (`a_bug`): the explained region (past the lease, a lost state) is ruled out by
-the condition, so Hypothesis's shrinker keeps only schedules that still show a bug.
+*inside* a valid lease, lets a release remove somebody else's lock, or is never granted
+again once a fault struck. So once the first violation is found, shrunk and saved, the
+campaign searches again for the same faults, each hunt counting only runs that show its
+class: the explained region (past the lease, a lost state) is ruled out by the condition,
+so Hypothesis's shrinker keeps only schedules that still show it.
 
-The hunt starts with probes of its own, the bug shapes the first search does not try:
-a fault *shorter* than the lease before a second acquire (a lease that ends early), and a
-holder released after its lease ran out and then acquiring again (a release that removed
-the next holder's lock). Its budget is as long as the first find took, at least
-`HUNT_MIN_S`: a lock that shows its known weakness at once gets a short hunt, one that
-took long to break a longer one.
+- **bug** (`a_bug`), when the first violation is not one already: its probes are the bug
+  shapes the first search does not try: a fault *shorter* than the lease before a second
+  acquire (a lease that ends early), and a holder released after its lease ran out and
+  then acquiring again (a release that removed the next holder's lock).
+- **leaked** (`leaked`), for a lock that promises liveness (`Adapter.liveness`): after the
+  faults healed and every holder released, a fresh client never got the lock. Every run
+  of every search (the first, the bug hunt's) already ends with that probe, so the random
+  search for leaks is theirs: the leak hunt tries one acquire alone (a lock that leaks
+  with no fault at all), the schedules they noticed leaking, then the leak shapes (a release or an acquire the fault struck: lost, or landed on the
+  server after its client gave up), and shrinks the first that leaks.
+
+The bug hunt's budget is as long as the first find took, at least `HUNT_MIN_S`: a lock
+that shows its known weakness at once gets a short hunt, one that took long to break a
+longer one; the leak hunt gets at most half of that (its shapes are few and short).
 """
 
 from __future__ import annotations
@@ -21,40 +29,46 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from taala.checker.lease import BUG, LEAKED
 from taala.faults import REGISTRY
 from taala.schedule import validate
 from taala.vet.campaign import Campaign
 from taala.vet.reproducer import save_reproducer
-from taala.vet.search import Search, a_bug
+from taala.vet.search import Search, a_bug, leaked
 from taala.vet.shrink import conclude_violation
 from taala.vet.trial import Trial
 
-HUNT_MIN_S = 10.0
+HUNT_MIN_S = 6.0
+LEAK_SHARE = 0.5  # of the bug hunt's budget
 SHORT_LEASES = (0.6, 0.9)  # a fault that ends inside the lease
 LONG_LEASES = 2.0  # long enough for the lease to be gone, whatever its margins
+WANTED = {BUG: a_bug, LEAKED: leaked}
 
 
-def hunt_bug(trial: Trial, first: Search, campaign: Campaign, *, budget: float, store: str | Path | None,
-             client_log: str | None) -> Campaign:
-    """Search `budget` seconds for a bug-class violation; a campaign of its own (its own
-    minimal schedule, reproducer and report when found), which `campaign.hunt` keeps."""
+def hunt(kind: str, trial: Trial, first: Search, campaign: Campaign, *, budget: float, store: str | Path | None,
+         client_log: str | None, noticed: list[list] = ()) -> Campaign:
+    """Search `budget` seconds for a run of class `kind` (BUG or LEAKED); a campaign of its
+    own (its own minimal schedule, reproducer and report when found), which the campaign
+    keeps (`campaign.hunt`, `campaign.leak`). `noticed`: schedules already seen to show it."""
     started = time.monotonic()
     adapter_cls = trial.env.adapter_cls
+    shape = dict(clients=trial.clients, nodes=max(1, adapter_cls.nodes), modes=adapter_cls.modes)
+    shapes = bug_probes(first.faults, **shape) if kind == BUG else [[["acquire", 0]], *noticed,
+                                                                     *leak_probes(first.faults, **shape)]
     search = Search(trial, first.faults, budget=budget, shrink_budget=max(budget, 30.0), max_steps=first.max_steps,
-                    seed=first.seed, probe=True, progress=first.progress, started=started, wanted=a_bug,
-                    probes=bug_probes(first.faults, clients=trial.clients, nodes=max(1, adapter_cls.nodes),
-                                      modes=adapter_cls.modes))
+                    seed=first.seed, probe=True, progress=first.progress, started=started, wanted=WANTED[kind],
+                    probes=list({repr(s): s for s in shapes}.values()), explore=kind != LEAKED)
     minimal = search.run()
-    hunt = Campaign(campaign.adapter, campaign.faults, minimal is not None, search.examples, 0.0,
-                    campaign.clients, campaign.ttl, workload=campaign.workload, target=campaign.target,
-                    expected=campaign.expected, expected_classes=campaign.expected_classes)
-    hunt.interrupted = search.interrupted
+    found = Campaign(campaign.adapter, campaign.faults, minimal is not None, search.examples, 0.0,
+                     campaign.clients, campaign.ttl, workload=campaign.workload, target=campaign.target,
+                     expected=campaign.expected, expected_classes=campaign.expected_classes, looked_for=kind)
+    found.interrupted = search.interrupted
     if minimal is not None:
-        conclude_violation(trial, search, hunt, minimal)
+        conclude_violation(trial, search, found, minimal)
         if store is not None:
-            hunt.reproducer = save_reproducer(hunt, store=store, client_log=client_log)
-    hunt.elapsed_s = time.monotonic() - started
-    return hunt
+            found.reproducer = save_reproducer(found, store=store, client_log=client_log)
+    found.elapsed_s = time.monotonic() - started
+    return found
 
 
 def bug_probes(faults: list[str], *, clients: int, nodes: int, modes: tuple[str, ...] = ()) -> list[list]:
@@ -67,4 +81,18 @@ def bug_probes(faults: list[str], *, clients: int, nodes: int, modes: tuple[str,
             continue
         shapes += [[["acquire", 0], [name, 0, d], ["acquire", 1]] for d in SHORT_LEASES]
         shapes.append([["acquire", 0], [name, 0, LONG_LEASES], ["acquire", 1], ["release", 0], ["acquire", 0]])
+    return [s for s in shapes if not validate(s, clients=clients, nodes=nodes, modes=modes)]
+
+
+def leak_probes(faults: list[str], *, clients: int, nodes: int, modes: tuple[str, ...] = ()) -> list[list]:
+    """The leak shapes, for each fault among `faults`: the holder's release struck by it (a
+    release lost, or its client retired before it landed), and an acquire struck by it (one
+    that lands on the server after its client gave up: a holder nobody knows of)."""
+    shapes = []
+    for name in faults:
+        fault = REGISTRY.get(name)
+        if fault is None:
+            continue
+        step = [name, 0, LONG_LEASES] if fault.timed else [name, 0]
+        shapes += [[["acquire", 0], step, ["release", 0]], [step, ["acquire", 0]]]
     return [s for s in shapes if not validate(s, clients=clients, nodes=nodes, modes=modes)]

@@ -20,13 +20,14 @@ from typing import Any
 
 from taala.adapter import Adapter
 from taala.checker.judge import LOCK_FS, RESOURCE_FS, part
+from taala.checker.lease import LEAKED
 from taala.faults import networked, unsupported
 from taala.runner import Environment
 from taala.schedule import validate
 from taala.store import RunDir, Store
 from taala.target import load as load_target
 from taala.vet.campaign import Campaign
-from taala.vet.search import Progress
+from taala.vet.search import Progress, leaked
 from taala.vet.trial import Trial
 from taala.workloads import DEFAULT as DEFAULT_WORKLOAD
 from taala.workloads import get as get_workload
@@ -63,7 +64,7 @@ def _reproducer(campaign: Campaign) -> dict[str, Any]:
         "schedule": campaign.schedule,
         "steps": campaign.steps(),
         "explanation": counterexample.explanation if counterexample else None,
-        "class": campaign.classification.kind if campaign.classification else None,
+        "class": campaign.found_class,
         "damage": campaign.to_dict()["damage"],
         "damage_schedule": campaign.damage_schedule,
         "history": campaign.run.history.to_dicts(),
@@ -163,7 +164,8 @@ class Replay:
 
 def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int = 10,
            progress: Progress | None = None) -> Replay:
-    """Re-execute a reproducer's schedule `runs` times on fresh servers; count violations."""
+    """Re-execute a reproducer's schedule `runs` times on fresh servers; count violations (for a
+    leak's reproducer, runs after which the lock was never granted again)."""
     started = time.monotonic()
     verdicts, classes = [], []
     workload = get_workload(reproducer.get("workload", DEFAULT_WORKLOAD))
@@ -172,9 +174,13 @@ def replay(adapter_cls: type[Adapter], reproducer: dict[str, Any], *, runs: int 
                      target=target) as env:
         trial = Trial(env, reproducer["ttl"], reproducer["clients"])
         for n in range(runs):
-            _, verdict = trial(reproducer["schedule"])
-            verdicts.append(verdict.violation)
-            classes.append(verdict.classification.kind if verdict.classification else None)
+            result, verdict = trial(reproducer["schedule"])
+            if reproducer.get("class") == LEAKED:  # a leak's reproducer: does the leak recur?
+                verdicts.append(leaked(result, verdict))
+                classes.append(LEAKED if verdicts[-1] else None)
+            else:
+                verdicts.append(verdict.violation)
+                classes.append(verdict.classification.kind if verdict.classification else None)
             if progress:
                 progress({"run": n + 1, "runs": runs, "reproduced": sum(verdicts)})
     return Replay(adapter_cls.name, runs, sum(verdicts), time.monotonic() - started, verdicts, classes,

@@ -43,25 +43,33 @@ from taala.workloads.base import Workload
 DEFAULT_CLIENTS = 2
 
 Progress = Callable[[dict[str, Any]], None]
-Wanted = Callable[[Verdict], bool]
+# What a search looks for in one run: its verdict (safety) and the run itself (its liveness
+# probe: a leak is a fact of the run, not of the history's ops)
+Wanted = Callable[[Run, Verdict], bool]
 
 
-def violated(verdict: Verdict) -> bool:
+def violated(run: Run, verdict: Verdict) -> bool:
     """What a campaign looks for first: any violation."""
     return verdict.violation
 
 
-def a_bug(verdict: Verdict) -> bool:
+def a_bug(run: Run, verdict: Verdict) -> bool:
     """What a hunt looks for once the first violation is known: one shown to be the lock's
     bug (`taala.checker.lease`), not the lease's known weakness nor a lost state."""
     return verdict.violation and verdict.classification is not None and verdict.classification.is_bug
+
+
+def leaked(run: Run, verdict: Verdict) -> bool:
+    """What the leak hunt looks for: after the faults healed and every holder released, a
+    fresh client was not granted the lock within the adapter's promise (`Adapter.liveness`)."""
+    return run.live is False
 
 
 def in_class(kind: str) -> Wanted:
     """A violation of class `kind`: what the minimiser keeps once a violation is classified,
     so that the minimal schedule shows what was found (a pause walked down to where the
     second grant may or may not be past the lease proves neither; `taala.vet.shrink`)."""
-    def wanted(verdict: Verdict) -> bool:
+    def wanted(run: Run, verdict: Verdict) -> bool:
         return verdict.violation and verdict.classification is not None and verdict.classification.kind == kind
     return wanted
 
@@ -79,10 +87,11 @@ class Search:
 
     def __init__(self, trial: Trial, faults: list[str], *, budget: float, shrink_budget: float,
                  max_steps: int, seed: int | None, probe: bool, progress: Progress | None, started: float,
-                 wanted: Wanted = violated, probes: list[list] | None = None):
+                 wanted: Wanted = violated, probes: list[list] | None = None, explore: bool = True):
         """`wanted`: which verdicts count as found (a violation; in a hunt, a bug class only).
-        `probes`: the schedules tried before Hypothesis (None: the canonical ones)."""
-        self.trial, self.faults, self.seed, self.probe = trial, faults, seed, probe
+        `probes`: the schedules tried before Hypothesis (None: the canonical ones);
+        `explore=False`: the probes only (Hypothesis then only shrinks what they found)."""
+        self.trial, self.faults, self.seed, self.probe, self.explore = trial, faults, seed, probe, explore
         self.wanted, self.probes = wanted, probes
         self.max_steps, self.progress = max_steps, progress  # (a hunt searches again alike)
         self.adapter_cls: type[Adapter] = trial.env.adapter_cls
@@ -121,6 +130,8 @@ class Search:
         for canonical in shapes if self.probe else []:  # the usual shapes first
             if self.condition(canonical):
                 return canonical
+        if not self.explore:
+            raise NoSuchExample("the probes")
         return find(
             self.strategy,
             self.condition,
@@ -153,7 +164,7 @@ class Search:
         result, verdict = self.trial(schedule)
         if currently_in_test_context():  # not during the probes, which run before `find`
             steer(float(result.max_holders), label="clients believing they hold the lock")
-        found = self.wanted(verdict)
+        found = self.wanted(result, verdict)
         if found:
             self.violating[json.dumps(schedule)] = (result, verdict)
             if self.shrink_deadline is None and not self._recurs(schedule):
@@ -172,8 +183,8 @@ class Search:
         (every smaller candidate is run once, so a fluke shrinks to nothing). One that does
         not is kept, and reported if the search finds nothing better."""
         self.examples += 1
-        _, verdict = self.trial(schedule)
-        return self.wanted(verdict)
+        result, verdict = self.trial(schedule)
+        return self.wanted(result, verdict)
 
     def smallest(self) -> list | None:
         """The violating schedule that acted in the fewest steps (then the shortest)."""

@@ -28,7 +28,7 @@ def conclude_violation(trial: Trial, search: Search, campaign: Campaign, minimal
     if campaign.interrupted:
         return
     _minimise(trial, campaign, _keeping_its_class(search.wanted, campaign))
-    if not campaign.interrupted and campaign.verdict is not None:
+    if not campaign.interrupted and campaign.verdict is not None and campaign.verdict.violation:
         shown = demonstrate_damage(trial, campaign.schedule, campaign.verdict)
         if shown is not None:
             campaign.damage_schedule, campaign.damage_verdict, campaign.damage_run = shown
@@ -50,7 +50,7 @@ def _minimise(trial: Trial, campaign: Campaign, wanted: Wanted = violated) -> No
 
     def attempt(candidate: list):
         result, verdict = trial(candidate)
-        return (result, verdict) if wanted(verdict) else None
+        return (result, verdict) if wanted(result, verdict) else None
 
     adapter_cls = trial.env.adapter_cls
     minimiser = Minimiser(campaign.schedule, (campaign.run, campaign.verdict), attempt)

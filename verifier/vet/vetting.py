@@ -23,7 +23,8 @@ from taala.faults import networked, unsupported
 from taala.runner import Environment
 from taala.target import Target
 from taala.vet.campaign import DEFAULT_CLIENTS, DEFAULT_TTL, INCONCLUSIVE, NONE_FOUND, VIOLATION, Campaign
-from taala.vet.hunt import HUNT_MIN_S, hunt_bug
+from taala.checker.lease import BUG, LEAKED
+from taala.vet.hunt import HUNT_MIN_S, LEAK_SHARE, hunt as hunt_for
 from taala.vet.reproducer import save_reproducer
 from taala.vet.search import Progress, Search
 from taala.vet.shrink import conclude_violation
@@ -52,9 +53,10 @@ def vet(
     hunt: float | None = None,
 ) -> Campaign:
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found.
-    Then, when what it found is not shown to be a bug (the lease's known weakness, a lost
-    state, undetermined), hunt for a bug-class violation for `hunt` seconds (None: as long
-    as the first find took, at least HUNT_MIN_S; 0: no hunt), see `taala.vet.hunt`.
+    Then hunt for what it did not find (`taala.vet.hunt`): a bug-class violation, when what
+    it found is not shown to be one (the lease's known weakness, a lost state, undetermined),
+    for `hunt` seconds (None: as long as the first find took, at least HUNT_MIN_S; 0: no
+    hunt); and a leak, for half that, on a lock that promises liveness.
     `probe=False` skips the canonical schedules and leaves everything to Hypothesis.
     `workload`: what the clients do while they hold the lock (`taala.workloads`); None:
     the default counter. `target`: servers the user runs (`taala.target`) instead of local ones."""
@@ -83,12 +85,12 @@ def vet(
             conclude_violation(trial, search, campaign, minimal)
             if store is not None:
                 campaign.reproducer = save_reproducer(campaign, store=store, client_log=client_log)
-            if _worth_hunting(campaign, hunt):
-                campaign.hunt = hunt_bug(trial, search, campaign, budget=hunt if hunt is not None else max(
-                    HUNT_MIN_S, time.monotonic() - started), store=store, client_log=client_log)
         else:
             campaign.reasons = trial.tally.inconclusive(faults)
             campaign.outcome = INCONCLUSIVE if campaign.reasons else NONE_FOUND
+        if hunt != 0 and not campaign.interrupted:
+            _hunt(trial, search, campaign, hunt if hunt is not None else max(HUNT_MIN_S, time.monotonic() - started),
+                  store=store, client_log=client_log)
     tally = trial.tally
     campaign.ops = tally.ops
     campaign.probed, campaign.leaked = tally.probed, sorted(tally.leaked, key=len)
@@ -98,11 +100,22 @@ def vet(
     return campaign
 
 
-def _worth_hunting(campaign: Campaign, hunt: float | None) -> bool:
-    """A hunt needs a first violation that is classified (so the lock declares its lease
-    terms) and not a bug already, a campaign not interrupted, and time."""
+def _hunt(trial: Trial, search: Search, campaign: Campaign, budget: float, *, store: str | Path | None,
+          client_log: str | None) -> None:
+    """The hunts behind the first search (`taala.vet.hunt`): for a bug, behind a classified
+    violation that is not one (so the lock declares its lease terms); for a leak, on a lock
+    that promises liveness, behind a violation or behind leaks the first search noticed."""
     found = campaign.classification
-    return (hunt is None or hunt > 0) and not campaign.interrupted and found is not None and not found.is_bug
+    if campaign.violation and found is not None and not found.is_bug:
+        campaign.hunt = hunt_for(BUG, trial, search, campaign, budget=budget, store=store, client_log=client_log)
+    noticed = sorted(trial.tally.leaked, key=len)[:3]
+    if trial.env.adapter_cls.liveness is not None and (campaign.violation or noticed) and not _interrupted(campaign):
+        campaign.leak = hunt_for(LEAKED, trial, search, campaign, budget=budget * LEAK_SHARE, store=store,
+                                 client_log=client_log, noticed=noticed)
+
+
+def _interrupted(campaign: Campaign) -> bool:
+    return campaign.interrupted or (campaign.hunt is not None and campaign.hunt.interrupted)
 
 
 def vet_problems(adapter_cls: type[Adapter], faults: list[str], workload: Workload | None,
