@@ -25,35 +25,19 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
-	"os"
-	"strings"
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
 	"go.etcd.io/etcd/clientv3/concurrency"
+
+	"taala/protocol"
 )
-
-const maxLine = 65536
-
-type request struct {
-	Taala     *int            `json:"taala"`
-	ID        json.RawMessage `json:"id"`
-	Op        string          `json:"op"`
-	Adapter   string          `json:"adapter"`
-	Addresses []string        `json:"addresses"`
-	TTL       float64         `json:"ttl"`
-	Client    int             `json:"client"`
-	Key       string          `json:"key"`
-	Token     json.RawMessage `json:"token"`
-}
 
 type held struct {
 	session *concurrency.Session
@@ -61,15 +45,12 @@ type held struct {
 }
 
 type adapter struct {
-	client  *clientv3.Client
-	seconds int
-	lease   time.Duration
-	maxWait time.Duration
-	mine    map[string]held // lock name -> its session and mutex
-}
-
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	client        *clientv3.Client
+	seconds       int
+	lease         time.Duration
+	maxWaitLeases float64 // -max-wait
+	maxWait       time.Duration
+	mine          map[string]held // lock name -> its session and mutex
 }
 
 // bounded runs f and gives up waiting for it after d: clientv3 calls made with the client's
@@ -102,7 +83,8 @@ func bounded(d time.Duration, f func() error, late func(error)) (err error, time
 	}
 }
 
-func (a *adapter) hello(r request) error {
+func (a *adapter) Hello(r protocol.Hello) error {
+	a.maxWait = time.Duration(a.maxWaitLeases * r.TTL * float64(time.Second))
 	if len(r.Addresses) == 0 {
 		return errors.New("no etcd address")
 	}
@@ -124,8 +106,8 @@ func (a *adapter) hello(r request) error {
 	return nil
 }
 
-// acquire answers (token, nil) when held, ("", nil) when not, or an error when unknown.
-func (a *adapter) acquire(key string) (string, error) {
+// Acquire answers (token, nil) when held, ("", nil) when not, or an error when unknown.
+func (a *adapter) Acquire(key string) (string, error) {
 	var s *concurrency.Session
 	open := func() error {
 		var err error
@@ -157,7 +139,7 @@ func (a *adapter) acquire(key string) (string, error) {
 	}
 	// revoking the lease deletes our key (waiting, or granted in the same instant)
 	if rerr := s.Close(); rerr != nil {
-		return "", fmt.Errorf("lock failed (%s), then revoke failed (%s)", oneLine(err), oneLine(rerr))
+		return "", fmt.Errorf("lock failed (%s), then revoke failed (%s)", protocol.OneLine(err), protocol.OneLine(rerr))
 	}
 	if ctx.Err() != nil {
 		return "", nil // gave up waiting, and certainly hold nothing
@@ -165,7 +147,9 @@ func (a *adapter) acquire(key string) (string, error) {
 	return "", err
 }
 
-func (a *adapter) release(key string) (bool, error) {
+// Release lets go of what this client holds under key (its Mutex knows its own key: the
+// token is not needed).
+func (a *adapter) Release(key string, _ json.RawMessage) (bool, error) {
 	h, ok := a.mine[key]
 	if !ok {
 		return false, nil
@@ -181,7 +165,7 @@ func (a *adapter) release(key string) (bool, error) {
 	return true, nil
 }
 
-func (a *adapter) close() {
+func (a *adapter) Close() {
 	for key, h := range a.mine {
 		h.session.Close()
 		delete(a.mine, key)
@@ -201,83 +185,5 @@ func maxDuration(x, y time.Duration) time.Duration {
 func main() {
 	maxWait := flag.Float64("max-wait", 2.0, "the longest Lock waits, in leases")
 	flag.Parse()
-	a := &adapter{}
-	in := bufio.NewReaderSize(os.Stdin, maxLine+1)
-	out := bufio.NewWriter(os.Stdout)
-	reply := func(v map[string]interface{}) {
-		line, _ := json.Marshal(v)
-		out.Write(line)
-		out.WriteByte('\n')
-		out.Flush()
-	}
-	first := true
-	for {
-		line, err := in.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			fmt.Fprintln(os.Stderr, "etcd-go: request over 65536 bytes")
-			os.Exit(2)
-		}
-		if err == io.EOF && len(line) == 0 {
-			a.close()
-			return
-		}
-		if err != nil && err != io.EOF {
-			fmt.Fprintln(os.Stderr, "etcd-go: stdin:", err)
-			a.close()
-			os.Exit(2)
-		}
-		var r request
-		if jerr := json.Unmarshal(line, &r); jerr != nil {
-			fmt.Fprintln(os.Stderr, "etcd-go: bad request:", jerr)
-			os.Exit(2)
-		}
-		if first {
-			first = false
-			if r.Op != "hello" {
-				reply(map[string]interface{}{"taala": 1, "error": "expected hello, got " + r.Op})
-				continue
-			}
-			if r.Taala == nil || *r.Taala != 1 {
-				reply(map[string]interface{}{"taala": 1, "error": "speaks protocol 1"})
-				continue
-			}
-			a.maxWait = time.Duration(*maxWait * r.TTL * float64(time.Second))
-			if herr := a.hello(r); herr != nil {
-				reply(map[string]interface{}{"taala": 1, "error": oneLine(herr)})
-			} else {
-				reply(map[string]interface{}{"taala": 1, "ok": true})
-			}
-			continue
-		}
-		id := r.ID
-		switch r.Op {
-		case "acquire":
-			token, aerr := a.acquire(r.Key)
-			switch {
-			case aerr != nil:
-				reply(map[string]interface{}{"id": id, "error": oneLine(aerr)})
-			case token == "":
-				reply(map[string]interface{}{"id": id, "ok": false})
-			default:
-				reply(map[string]interface{}{"id": id, "ok": true, "token": token})
-			}
-		case "release":
-			ok, rerr := a.release(r.Key)
-			if rerr != nil {
-				reply(map[string]interface{}{"id": id, "error": oneLine(rerr)})
-			} else {
-				reply(map[string]interface{}{"id": id, "ok": ok})
-			}
-		case "close":
-			a.close()
-			reply(map[string]interface{}{"id": id, "ok": true})
-			return
-		default:
-			reply(map[string]interface{}{"id": id, "error": "unknown op " + r.Op})
-		}
-		if err == io.EOF {
-			a.close()
-			return
-		}
-	}
+	protocol.Serve("etcd-go", &adapter{maxWaitLeases: *maxWait})
 }

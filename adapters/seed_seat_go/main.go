@@ -23,19 +23,15 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strings"
 	"time"
 
 	"gopkg.in/redis.v5"
-)
 
-const maxLine = 65536
+	"taala/protocol"
+)
 
 const showID = "show_1" // one show: the runner's keys are its seats
 
@@ -48,28 +44,13 @@ const luaScript = `
         end
         `
 
-type request struct {
-	Taala     *int            `json:"taala"`
-	ID        json.RawMessage `json:"id"`
-	Op        string          `json:"op"`
-	Addresses []string        `json:"addresses"`
-	TTL       float64         `json:"ttl"`
-	Client    int             `json:"client"`
-	Key       string          `json:"key"`
-	Token     json.RawMessage `json:"token"`
-}
-
 type adapter struct {
 	redisClient *redis.Client
 	userID      string
 	ttl         time.Duration
 }
 
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
-
-func (a *adapter) hello(r request) error {
+func (a *adapter) Hello(r protocol.Hello) error {
 	if len(r.Addresses) == 0 {
 		return errors.New("no Redis address")
 	}
@@ -90,9 +71,9 @@ func lockKeyOf(seatNumber string) string {
 	return fmt.Sprintf("seat_lock:%s:%s", showID, seatNumber)
 }
 
-// acquire is BookSeat up to its critical section: (lockValue, nil) when acquired, ("", nil)
+// Acquire is BookSeat up to its critical section: (lockValue, nil) when acquired, ("", nil)
 // when the seat is being booked by another user, or an error (unknown outcome).
-func (a *adapter) acquire(seatNumber string) (string, error) {
+func (a *adapter) Acquire(seatNumber string) (string, error) {
 	lockKey := lockKeyOf(seatNumber)
 
 	// Try to acquire distributed lock
@@ -110,8 +91,13 @@ func (a *adapter) acquire(seatNumber string) (string, error) {
 	return lockValue, nil
 }
 
-// release is BookSeat's deferred release, with the lockValue acquire returned.
-func (a *adapter) release(seatNumber, lockValue string) (bool, error) {
+// Release is BookSeat's deferred release, with the lockValue acquire returned (the
+// request's token: a JSON string).
+func (a *adapter) Release(seatNumber string, token json.RawMessage) (bool, error) {
+	var lockValue string
+	if err := json.Unmarshal(token, &lockValue); err != nil {
+		return false, nil // not a token this adapter minted
+	}
 	lockKey := lockKeyOf(seatNumber)
 	// Always release lock using Lua script for safety
 	n, err := a.redisClient.Eval(luaScript, []string{lockKey}, lockValue).Result()
@@ -122,93 +108,12 @@ func (a *adapter) release(seatNumber, lockValue string) (bool, error) {
 	return deleted == 1, nil
 }
 
-func (a *adapter) close() {
+func (a *adapter) Close() {
 	if a.redisClient != nil {
 		a.redisClient.Close()
 	}
 }
 
 func main() {
-	a := &adapter{}
-	in := bufio.NewReaderSize(os.Stdin, maxLine+1)
-	out := bufio.NewWriter(os.Stdout)
-	reply := func(v map[string]interface{}) {
-		line, _ := json.Marshal(v)
-		out.Write(line)
-		out.WriteByte('\n')
-		out.Flush()
-	}
-	first := true
-	for {
-		line, err := in.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			fmt.Fprintln(os.Stderr, "seed-seat-go: request over 65536 bytes")
-			os.Exit(2)
-		}
-		if err == io.EOF && len(line) == 0 {
-			a.close()
-			return
-		}
-		if err != nil && err != io.EOF {
-			fmt.Fprintln(os.Stderr, "seed-seat-go: stdin:", err)
-			a.close()
-			os.Exit(2)
-		}
-		var r request
-		if jerr := json.Unmarshal(line, &r); jerr != nil {
-			fmt.Fprintln(os.Stderr, "seed-seat-go: bad request:", jerr)
-			os.Exit(2)
-		}
-		if first {
-			first = false
-			switch {
-			case r.Op != "hello":
-				reply(map[string]interface{}{"taala": 1, "error": "expected hello, got " + r.Op})
-			case r.Taala == nil || *r.Taala != 1:
-				reply(map[string]interface{}{"taala": 1, "error": "speaks protocol 1"})
-			default:
-				if herr := a.hello(r); herr != nil {
-					reply(map[string]interface{}{"taala": 1, "error": oneLine(herr)})
-				} else {
-					reply(map[string]interface{}{"taala": 1, "ok": true})
-				}
-			}
-			continue
-		}
-		id := r.ID
-		switch r.Op {
-		case "acquire":
-			token, aerr := a.acquire(r.Key)
-			switch {
-			case aerr != nil:
-				reply(map[string]interface{}{"id": id, "error": oneLine(aerr)})
-			case token == "":
-				reply(map[string]interface{}{"id": id, "ok": false})
-			default:
-				reply(map[string]interface{}{"id": id, "ok": true, "token": token})
-			}
-		case "release":
-			var lockValue string
-			if jerr := json.Unmarshal(r.Token, &lockValue); jerr != nil {
-				reply(map[string]interface{}{"id": id, "ok": false}) // not a token this adapter minted
-				break
-			}
-			ok, rerr := a.release(r.Key, lockValue)
-			if rerr != nil {
-				reply(map[string]interface{}{"id": id, "error": oneLine(rerr)})
-			} else {
-				reply(map[string]interface{}{"id": id, "ok": ok})
-			}
-		case "close":
-			a.close()
-			reply(map[string]interface{}{"id": id, "ok": true})
-			return
-		default:
-			reply(map[string]interface{}{"id": id, "error": "unknown op " + r.Op})
-		}
-		if err == io.EOF {
-			a.close()
-			return
-		}
-	}
+	protocol.Serve("seed-seat-go", &adapter{})
 }

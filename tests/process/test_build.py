@@ -113,3 +113,35 @@ def test_pytest_verifier_skips_an_unavailable_adapter_with_its_reason(built):
                           cwd=ROOT, capture_output=True, text=True, timeout=100)
     assert "1 skipped" in done.stdout, done.stdout + done.stderr
     assert "taala-adapter.toml: needs no-such-compiler-xyz on PATH to build (not found)" in done.stdout
+
+
+def test_sources_outside_the_directory_are_part_of_the_key(tmp_path, monkeypatch):
+    """Two adapter directories built by one shared script from one shared client, as the Go
+    adapters share ../go_protocol/: a shared file edited rebuilds both."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shutil.copy(HOSTILE, shared / "client.py")
+    (shared / "build.sh").write_text('echo run >> built.txt\ncp "$(dirname "$0")/client.py" "$TAALA_BUILD_DIR/client.py"\n')
+    top = "[build]\nsources = ['../shared/*.py', '../shared/build.sh']\ncommand = ['sh', '../shared/build.sh']\n"
+    classes = []
+    for name in ("a_lock", "b_lock"):
+        here = tmp_path / name
+        here.mkdir()
+        (here / "taala-adapter.toml").write_text(toml(name.replace("_", "-"), ["{python}", "{build}/client.py", "well"],
+                                                      top=top))
+        [cls], broken = load(here / "taala-adapter.toml")
+        assert not broken
+        cls.prepare()
+        classes.append(cls)
+    before = [cls.build.directory() for cls in classes]
+    assert [_runs(tmp_path / name) for name in ("a_lock", "b_lock")] == [1, 1]
+
+    (shared / "client.py").write_text((shared / "client.py").read_text() + "\n# edited\n")
+    assert all(cls.build.directory() != old for cls, old in zip(classes, before))
+    for cls in classes:
+        cls.prepare()
+    assert [_runs(tmp_path / name) for name in ("a_lock", "b_lock")] == [2, 2]
+    adapter = classes[1](["127.0.0.1:1"], ttl=0.2, client=0)
+    assert adapter.acquire("k") == "t1"
+    adapter.close()
