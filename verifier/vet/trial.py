@@ -61,8 +61,9 @@ class Tally:
         decodes replies to str) leaves every hold to its lease, which no verdict shows."""
         released, refused = self._count("release", "ok"), self._count("release", "fail")
         if refused and not released:
-            return [f"none of {refused} releases succeeded: does the adapter's release compare the token "
-                    "it was given with what the server holds, in the same type?"]
+            return [f"none of {refused} releases succeeded: either the lock lost every key before its release "
+                    "(see the verdict), or the adapter's release compares the token it was given with what the "
+                    "server holds in another type"]
         return []
 
     def _count(self, f: str, status: str | None = None) -> int:
