@@ -16,10 +16,11 @@ What the pinned source does (sherlock/lock.py, `RedisLock`):
   the known way; `taala vet sherlock-redis --faults pause --ttl 1.5` shows the leak: every
   acquire fails, the campaign is inconclusive, and the leak hunt (`taala.vet.hunt`) finds
   the one-step schedule that leaves the key for ever.
-- **`expire=None` gives no mutual exclusion at all** (verified here on Redis 7.0, not
-  reported upstream). The docstring says "if explicitly set to None, lock will not
-  expire"; `_acquire` sends -1 for it, but `ARGV` values reach Lua as strings and
-  `"-1" ~= -1` is true, so the script runs `EXPIRE key -1`, which deletes the key at once.
+- **`expire=None` gives no mutual exclusion at all** (verified here on Redis 7.0). The
+  docstring says "if explicitly set to None, lock will not expire", as py-sherlock#37
+  (2019, merged) meant it to; `_acquire` sends -1 for it, but `ARGV` values reach Lua as
+  strings and `"-1" ~= -1` is true, so the script runs `EXPIRE key -1`, which deletes the
+  key at once (no issue we found reports that the guard never holds).
   Every acquire succeeds while the previous holder still holds: a grant inside a valid
   (never-ending) lease with no fault to explain it, the class `bug`.
 
