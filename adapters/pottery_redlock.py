@@ -34,10 +34,11 @@ from __future__ import annotations
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._held import HeldLocks
 from taala.adapters._redis import KeyLease
 
 
-class PotteryRedlock(KeyLease, Adapter):
+class PotteryRedlock(KeyLease, HeldLocks, Adapter):
     name = "pottery-redlock"
     summary = "pottery 3.0.1 Redlock on 5 Redis masters: parallel SET NX PX, majority + validity, no fencing"
     backend = "redis"
@@ -65,27 +66,14 @@ class PotteryRedlock(KeyLease, Adapter):
         from pottery import Redlock, ReleaseUnlockedLock
 
         self._Redlock = Redlock
-        self._ReleaseUnlockedLock = ReleaseUnlockedLock
+        self.not_ours = (ReleaseUnlockedLock,)
         self.masters = [redis_client(a) for a in addresses]
-        self._held: dict[str, object] = {}  # token -> the Redlock that took it
 
     def acquire(self, key):
         lock = self._Redlock(key=key, masters=self.masters, auto_release_time=self.ttl)
         if not lock.acquire(blocking=False):
             return None
-        token = lock._uuid  # pottery's own lock value (uuid4); it exposes no public accessor
-        self._held[token] = lock
-        return token
-
-    def release(self, key, token):
-        lock = self._held.pop(token, None)
-        if lock is None:
-            return False
-        try:
-            lock.release()
-        except self._ReleaseUnlockedLock:
-            return False
-        return True
+        return self.hold(lock._uuid, lock)  # pottery's own lock value (uuid4); no public accessor
 
     def close(self):
         for master in self.masters:

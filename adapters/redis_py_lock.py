@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from taala import redis_client
 from taala.adapter import Adapter, safe, unsafe
+from taala.adapters._held import HeldLocks
 from taala.adapters._redis import KeyLease
 
 
-class RedisPyLock(KeyLease, Adapter):
+class RedisPyLock(KeyLease, HeldLocks, Adapter):
     name = "redis-py-lock"
     summary = "redis-py redis.lock.Lock: SET NX PX + Lua compare-and-delete, no renewal, no fencing"
     backend = "redis"
@@ -40,27 +41,14 @@ class RedisPyLock(KeyLease, Adapter):
         super().__init__(addresses, ttl=ttl, client=client, resource=resource)
         from redis.exceptions import LockNotOwnedError
 
-        self._LockNotOwnedError = LockNotOwnedError
+        self.not_ours = (LockNotOwnedError,)
         self.redis = redis_client(addresses[0])
-        self._held: dict[str, object] = {}  # token -> the Lock object that took it
 
     def acquire(self, key):
         lock = self.redis.lock(key, timeout=self.ttl, blocking=False, thread_local=False)
         if not lock.acquire():
             return None
-        token = lock.local.token.decode()  # redis-py keeps the uuid1 hex as bytes
-        self._held[token] = lock
-        return token
-
-    def release(self, key, token):
-        lock = self._held.pop(token, None)
-        if lock is None:
-            return False
-        try:
-            lock.release()
-        except self._LockNotOwnedError:
-            return False
-        return True
+        return self.hold(lock.local.token.decode(), lock)  # redis-py keeps the uuid1 hex as bytes
 
     def close(self):
         self.redis.close()

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 from taala import redis_client
 from taala.adapter import Adapter, LeaseTerms, safe, unsafe
+from taala.adapters._held import HeldLocks
 from taala.adapters._redis import key_lease
 
 
-class SherlockRedisLock(Adapter):
+class SherlockRedisLock(HeldLocks, Adapter):
     name = "sherlock-redis"
     summary = "py-sherlock 0.4.1 RedisLock: SETNX + EXPIRE in one Lua script; a lease not in whole seconds leaks"
     backend = "redis"
@@ -56,8 +57,8 @@ class SherlockRedisLock(Adapter):
         import sherlock
 
         self._sherlock = sherlock
+        self.not_ours = (sherlock.LockException,)  # "not acquired by this instance": the key is not ours
         self.redis = redis_client(addresses[0])
-        self._held: dict[str, object] = {}  # token -> the RedisLock that took it (its __del__ releases)
 
     def expire(self) -> float | int | None:
         """The lease as a user writes it: whole seconds as an int, anything else as a float."""
@@ -67,24 +68,12 @@ class SherlockRedisLock(Adapter):
         lock = self._sherlock.RedisLock(key, client=self.redis, expire=self.expire(), timeout=0)
         if not lock.acquire(blocking=False):
             return None
-        token = lock._owner
-        self._held[token] = lock
-        return token
-
-    def release(self, key, token):
-        lock = self._held.pop(token, None)
-        if lock is None:
-            return False
-        try:
-            lock.release()
-        except self._sherlock.LockException:  # "not acquired by this instance": the key is not ours
-            return False
-        return True
+        return self.hold(lock._owner, lock)  # kept: its __del__ would release it
 
     def close(self):
-        for lock in self._held.values():
+        for lock in self.held().values():
             lock._owner = None  # a closing client must not release through __del__ later
-        self._held.clear()
+        self.held().clear()
         self.redis.close()
 
 

@@ -26,6 +26,8 @@ RENEWING = {"python-redis-lock-renewal", "tooz-redis-heartbeat"}
 # Redis adapters with no lease at all (a record held until handed back, a Pub/Sub subscription)
 NO_LEASE = {"occ-redis-watch", "seed-ola-cas", "portalocker-redis-lock", "portalocker-redis-lock-fenced"}
 REDLOCKS = ["seed-redlock", "pottery-redlock"]
+# Redis adapters that exclude nobody by design (their flaw, shown below)
+NO_EXCLUSION = {"sherlock-redis-no-expire"}
 
 
 def ttl_for(cls) -> float:
@@ -76,7 +78,7 @@ def node_client(address) -> redis.Redis:
 
 # ---- every Redis adapter ---------------------------------------------------------------
 
-@pytest.mark.parametrize("name", REDIS_ADAPTERS)
+@pytest.mark.parametrize("name", sorted(set(REDIS_ADAPTERS) - NO_EXCLUSION))
 def test_excludes_while_held_and_hands_over_on_release(name, make, key, distinct_seconds):
     a, b = make(name, 0), make(name, 1)
     ta = a.acquire(key)
@@ -89,7 +91,7 @@ def test_excludes_while_held_and_hands_over_on_release(name, make, key, distinct
     assert a.acquire(key)
 
 
-@pytest.mark.parametrize("name", sorted(set(REDIS_ADAPTERS) - RENEWING - NO_LEASE))
+@pytest.mark.parametrize("name", sorted(set(REDIS_ADAPTERS) - RENEWING - NO_LEASE - NO_EXCLUSION))
 def test_lease_expires_after_ttl(name, make, key, distinct_seconds):
     a, b = make(name, 0), make(name, 1)
     ta = a.acquire(key)
@@ -122,6 +124,26 @@ def test_no_lock_lets_everybody_in(key):
     ta, tb = a.acquire(key), b.acquire(key)
     assert ta and tb and ta != tb
     assert a.release(key, ta) and b.release(key, tb)
+
+
+def test_sherlock_without_expiry_deletes_the_key_it_just_set(make, key, cluster):
+    """expire=None: the script's `EXPIRE key -1` (the "-1" ~= -1 guard never holds) deletes it."""
+    a, b = make("sherlock-redis-no-expire", 0), make("sherlock-redis-no-expire", 1)
+    ta = a.acquire(key)
+    assert ta and node_client(cluster.addresses[0]).exists(key) == 0
+    assert b.acquire(key), "a second client was kept out: the key was not deleted"
+
+
+def test_sherlock_with_a_lease_not_in_whole_seconds_leaves_its_key_for_ever(make, key, cluster):
+    """The script's EXPIRE fails after its SETNX: the acquire raises, the key has no TTL."""
+    a = make("sherlock-redis", 0, ttl=1.5)
+    with pytest.raises(redis.exceptions.ResponseError):
+        a.acquire(key)
+    server = node_client(cluster.addresses[0])
+    assert server.exists(key) == 1 and server.ttl(key) == -1  # no TTL: never granted again
+    assert make("sherlock-redis", 1, ttl=1.5).acquire(key) is None  # SETNX fails: no EXPIRE, no error
+    time.sleep(1.6)  # past the lease it asked for
+    assert make("sherlock-redis", 2, ttl=1.5).acquire(key) is None and server.ttl(key) == -1
 
 
 def test_fenced_tokens_increase(make, key):
