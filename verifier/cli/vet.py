@@ -47,9 +47,9 @@ def vet(
                                           "faults) to vet against instead of starting local ones; see docs/scaling.md."),
     hunt: Optional[float] = typer.Option(None, "--hunt", min=0.0, help="After a violation that is not shown to be a "
                                          "bug (past the lease, a lost state), seconds to hunt for one that is (granted "
-                                         "inside a valid lease, a foreign release); then half that for a leak (never "
-                                         "granted again after the faults healed). Default: as long as the first find "
-                                         "took, at least 6 s; 0: no hunt."),
+                                         "inside a valid lease, a foreign release), after its probes; a leak hunt (never "
+                                         "granted again after the faults healed) runs its probes too. Default: as long "
+                                         "as the first find took, at least 3 s; 0: no hunts."),
 ) -> None:
     """Search for a fault schedule that breaks a lock, shrink it, and save a reproducer.
 

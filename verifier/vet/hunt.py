@@ -19,9 +19,10 @@ so Hypothesis's shrinker keeps only schedules that still show it.
   with no fault at all), the schedules they noticed leaking, then the leak shapes (a release or an acquire the fault struck: lost, or landed on the
   server after its client gave up), and shrinks the first that leaks.
 
-The bug hunt's budget is as long as the first find took, at least `HUNT_MIN_S`: a lock
-that shows its known weakness at once gets a short hunt, one that took long to break a
-longer one; the leak hunt gets at most half of that (its shapes are few and short).
+Each hunt runs all its probes; then the bug hunt searches at random for as long as the
+first search took to find its violation, at least `HUNT_MIN_S`: a lock that shows its
+known weakness at once gets a short hunt, one that took long to break a longer one. The
+leak hunt's random search is the other searches' (above): it runs its probes only.
 """
 
 from __future__ import annotations
@@ -38,8 +39,7 @@ from taala.vet.search import Search, a_bug, leaked
 from taala.vet.shrink import conclude_violation
 from taala.vet.trial import Trial
 
-HUNT_MIN_S = 6.0
-LEAK_SHARE = 0.5  # of the bug hunt's budget
+HUNT_MIN_S = 3.0
 SHORT_LEASES = (0.6, 0.9)  # a fault that ends inside the lease
 LONG_LEASES = 2.0  # long enough for the lease to be gone, whatever its margins
 WANTED = {BUG: a_bug, LEAKED: leaked}
@@ -57,7 +57,8 @@ def hunt(kind: str, trial: Trial, first: Search, campaign: Campaign, *, budget: 
                                                                      *leak_probes(first.faults, **shape)]
     search = Search(trial, first.faults, budget=budget, shrink_budget=max(budget, 30.0), max_steps=first.max_steps,
                     seed=first.seed, probe=True, progress=first.progress, started=started, wanted=WANTED[kind],
-                    probes=list({repr(s): s for s in shapes}.values()), explore=kind != LEAKED)
+                    probes=list({repr(s): s for s in shapes}.values()), explore=kind != LEAKED,
+                    budget_after_probes=True)
     minimal = search.run()
     found = Campaign(campaign.adapter, campaign.faults, minimal is not None, search.examples, 0.0,
                      campaign.clients, campaign.ttl, workload=campaign.workload, target=campaign.target,

@@ -87,10 +87,13 @@ class Search:
 
     def __init__(self, trial: Trial, faults: list[str], *, budget: float, shrink_budget: float,
                  max_steps: int, seed: int | None, probe: bool, progress: Progress | None, started: float,
-                 wanted: Wanted = violated, probes: list[list] | None = None, explore: bool = True):
+                 wanted: Wanted = violated, probes: list[list] | None = None, explore: bool = True,
+                 budget_after_probes: bool = False):
         """`wanted`: which verdicts count as found (a violation; in a hunt, a bug class only).
         `probes`: the schedules tried before Hypothesis (None: the canonical ones);
-        `explore=False`: the probes only (Hypothesis then only shrinks what they found)."""
+        `explore=False`: the probes only (Hypothesis then only shrinks what they found);
+        `budget_after_probes`: every probe runs, and the budget starts after them (a hunt's
+        shapes are what it is for; a campaign's probes count against its budget)."""
         self.trial, self.faults, self.seed, self.probe, self.explore = trial, faults, seed, probe, explore
         self.wanted, self.probes = wanted, probes
         self.max_steps, self.progress = max_steps, progress  # (a hunt searches again alike)
@@ -98,7 +101,10 @@ class Search:
         self.workload: Workload | None = trial.env.workload
         self.shrink_budget, self.started = shrink_budget, started
         self.notify = progress or (lambda event: None)
-        self.search_deadline = time.monotonic() + budget  # the servers' start-up is not search time
+        self.budget, self.budget_after_probes = budget, budget_after_probes
+        # the servers' start-up is not search time
+        self.search_deadline = time.monotonic() + budget if not budget_after_probes else float("inf")
+        self.found_after: float | None = None  # seconds from `started` to the first violation that recurred
         self.shrink_deadline: float | None = None  # set once a violation that recurs is found
         self.examples = 0
         self.interrupted = False
@@ -132,6 +138,8 @@ class Search:
                 return canonical
         if not self.explore:
             raise NoSuchExample("the probes")
+        if self.budget_after_probes:
+            self.search_deadline = time.monotonic() + self.budget
         return find(
             self.strategy,
             self.condition,
@@ -171,6 +179,7 @@ class Search:
                 return False  # a fluke to shrink would waste the shrink budget: search on
             if self.shrink_deadline is None:
                 self.shrink_deadline = time.monotonic() + self.shrink_budget
+                self.found_after = time.monotonic() - self.started
             if small_enough(result.acted_schedule):
                 self.shrink_deadline = time.monotonic()  # (an exception would be shrunk too)
         self.notify({"examples": self.examples, "elapsed_s": time.monotonic() - self.started,

@@ -24,7 +24,7 @@ from taala.runner import Environment
 from taala.target import Target
 from taala.vet.campaign import DEFAULT_CLIENTS, DEFAULT_TTL, INCONCLUSIVE, NONE_FOUND, VIOLATION, Campaign
 from taala.checker.lease import BUG, LEAKED
-from taala.vet.hunt import HUNT_MIN_S, LEAK_SHARE, hunt as hunt_for
+from taala.vet.hunt import HUNT_MIN_S, hunt as hunt_for
 from taala.vet.reproducer import save_reproducer
 from taala.vet.search import Progress, Search
 from taala.vet.shrink import conclude_violation
@@ -54,9 +54,9 @@ def vet(
 ) -> Campaign:
     """Search for a schedule under which `adapter_cls` breaks; shrink and save it if found.
     Then hunt for what it did not find (`taala.vet.hunt`): a bug-class violation, when what
-    it found is not shown to be one (the lease's known weakness, a lost state, undetermined),
-    for `hunt` seconds (None: as long as the first find took, at least HUNT_MIN_S; 0: no
-    hunt); and a leak, for half that, on a lock that promises liveness.
+    it found is not shown to be one (the lease's known weakness, a lost state, undetermined):
+    its probes, then `hunt` seconds at random (None: as long as the first find took, at
+    least HUNT_MIN_S; 0: no hunt); and a leak, by its probes, on a lock that promises liveness.
     `probe=False` skips the canonical schedules and leaves everything to Hypothesis.
     `workload`: what the clients do while they hold the lock (`taala.workloads`); None:
     the default counter. `target`: servers the user runs (`taala.target`) instead of local ones."""
@@ -89,7 +89,8 @@ def vet(
             campaign.reasons = trial.tally.inconclusive(faults)
             campaign.outcome = INCONCLUSIVE if campaign.reasons else NONE_FOUND
         if hunt != 0 and not campaign.interrupted:
-            _hunt(trial, search, campaign, hunt if hunt is not None else max(HUNT_MIN_S, time.monotonic() - started),
+            first_find = search.found_after if search.found_after is not None else time.monotonic() - started
+            _hunt(trial, search, campaign, hunt if hunt is not None else max(HUNT_MIN_S, first_find),
                   store=store, client_log=client_log)
     tally = trial.tally
     campaign.ops = tally.ops
@@ -110,7 +111,7 @@ def _hunt(trial: Trial, search: Search, campaign: Campaign, budget: float, *, st
         campaign.hunt = hunt_for(BUG, trial, search, campaign, budget=budget, store=store, client_log=client_log)
     noticed = sorted(trial.tally.leaked, key=len)[:3]
     if trial.env.adapter_cls.liveness is not None and (campaign.violation or noticed) and not _interrupted(campaign):
-        campaign.leak = hunt_for(LEAKED, trial, search, campaign, budget=budget * LEAK_SHARE, store=store,
+        campaign.leak = hunt_for(LEAKED, trial, search, campaign, budget=budget, store=store,
                                  client_log=client_log, noticed=noticed)
 
 
