@@ -309,6 +309,23 @@ def test_releases_that_cannot_have_removed_the_holders_lock(start, end, status, 
     assert verdict(t, (0.5, 0.51), ONE).kind == BUG
 
 
+def test_a_release_of_a_lock_granted_before_the_holders_is_foreign():
+    t = Timeline()
+    t.op(2, "acquire", -0.3, -0.29, value="t2")  # p2's lock, older than p0's: gone when p0 got the key
+    r = t.op(2, "release", 0.2, 0.25)
+    assert verdict(t, (0.5, 0.51), ONE).release is t.operation(r)
+
+
+@pytest.mark.parametrize("granted", [(0.1, 0.12), (-0.005, 0.005)])  # after p0's grant; alongside it
+def test_a_release_of_the_releasers_own_newer_lock_is_not_foreign(granted):
+    """p2 was granted after (or while) p0 was: its release removed its own lock, not p0's (a
+    Curator holder's node after a session it gave up: found so on a real ensemble)."""
+    t = Timeline()
+    t.op(2, "acquire", *granted, value="t2")
+    t.op(2, "release", 0.2, 0.25)
+    assert verdict(t, (0.5, 0.51), ONE).kind == BUG  # granted inside p0's lease twice: still a bug
+
+
 def test_state_lost_wins_over_a_foreign_release_and_that_over_a_bug():
     t = Timeline()
     t.op(2, "release", 0.2, 0.25)

@@ -549,13 +549,26 @@ def _state_lost(pair: _Pair, losing: Callable[[Fault, LeaseTerms], bool]) -> tup
 def _foreign_release(pair: _Pair) -> Operation | None:
     """A successful release of the key by another process, invoked after the earlier grant
     returned (so it took effect while the earlier holder held) and returned before the later
-    acquire was invoked (so it took effect before the later grant)."""
+    acquire was invoked (so it took effect before the later grant), of a lock that could not
+    be its own: the releaser held none, or one granted before the earlier holder's grant was
+    asked for (so gone by then, in a lock that works). A release of a lock the releaser was
+    granted *after* the earlier grant removed its own, newer lock (two holders before it,
+    whatever explains them), not the earlier holder's."""
     first, second = pair.earlier, pair.later
     for op in pair.ops:
         if (_is_release(op) and op.key == first.key and op.process != first.process and op.status == OK
                 and first.ret < op.call and op.ret < second.call):
-            return op
+            own = _own_grant(pair, op)
+            if own is None or own.ret < first.call:
+                return op
     return None
+
+
+def _own_grant(pair: _Pair, release: Operation) -> Operation | None:
+    """The releasing process's last successful acquire of the key before its release."""
+    grants = [op for op in pair.ops if op.process == release.process and op.key == release.key
+              and op.f.startswith("acquire") and op.status == OK and op.ret < release.call]
+    return grants[-1] if grants else None
 
 
 def classify(history: History, earlier: Operation, later: Operation, terms: LeaseTerms, *,
