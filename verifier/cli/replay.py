@@ -53,7 +53,8 @@ def replay(
         sys.stdout.buffer.write(to_json_bytes(result.to_dict()) + b"\n")
     else:
         Console(highlight=False).print(
-            f"{name}{with_workload(data)}: violation reproduced in {result.reproduced} of {result.runs} runs "
+            f"{name}{with_workload(data)}: {'leak' if result.expected_class == 'leaked' else 'violation'} "
+            f"reproduced in {result.reproduced} of {result.runs} runs "
             f"({result.elapsed_s:.1f} s)" + (f"; {result.same_class} of them {result.expected_class}, as saved"
                                              if result.expected_class else ""))
     raise typer.Exit(EXIT_VIOLATION if result.reproduced else EXIT_SAFE)
