@@ -6,12 +6,13 @@ import sys
 
 import psutil
 import redis
+from tests.support.signals import default_sigint
 
 
 def test_cluster_command_serves_until_interrupted():
     command = [sys.executable, "-c", "from taala.cli import main; main()", "cluster", "redis",
                "--nodes", "2"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     try:
         lines = [proc.stdout.readline() for _ in range(2)]
         addresses = [line.split("\t")[1] for line in lines]

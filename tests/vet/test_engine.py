@@ -16,6 +16,7 @@ from taala.faults import FAULTS, REGISTRY
 from taala.runner import Environment, run
 from taala.schedule import describe, durations, schedules, validate
 from taala.vet import INCONCLUSIVE, vet
+from tests.support.signals import default_sigint
 
 pytestmark = pytest.mark.timeout(300)
 BROKEN = "tests.vet.broken_adapters"
@@ -210,7 +211,8 @@ def test_ctrl_c_exits_130_and_keeps_what_was_found(tmp_path):
     # fenced-redis survives pauses, so the campaign is still searching when Ctrl-C comes
     # (seed-redis is caught by the first probe, in about 3 s)
     proc = subprocess.Popen([sys.executable, "-m", "taala", "vet", "fenced-redis", "--faults", "pause", "--budget", "300",
-                             "--store", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--store", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     log = tmp_path / "fenced-redis" / "clients.log"
     deadline = time.monotonic() + 60
     while not log.exists() and time.monotonic() < deadline:  # the campaign has started
